@@ -24,7 +24,7 @@ import nbformat
 from grading.leaks import find_leaks, hidden_test_needles, solution_needles
 from grading.source import GRADED_TAG, SOURCE_NOTEBOOK, SolutionMarkerError, solution_regions
 
-__all__ = ["ReleaseError", "LEARNER_FILES", "learner_notebook", "placeholder", "write_release"]
+__all__ = ["ReleaseError", "LEARNER_FILES", "learner_files", "learner_notebook", "placeholder", "write_release"]
 
 # Copied from next to the source notebook: what the notebook imports (utils.py imports quantize/)
 # and reads. grading/, tests/, bench/ and the Makefile stay with the instructor.
@@ -125,7 +125,7 @@ def learner_notebook(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return notebook
 
 
-def _learner_files(root: Path) -> list[Path]:
+def learner_files(root: Path) -> list[Path]:
     """Every file of LEARNER_FILES, relative to root, sorted; caches and hidden files left out."""
     files = []
     for name in LEARNER_FILES:
@@ -188,7 +188,7 @@ def write_release(out: str | os.PathLike, source: str | os.PathLike = SOURCE_NOT
         if not out.is_dir() or not _looks_like_release(out, source.name):
             raise ReleaseError(f"{out} does not look like a previous release: remove it yourself, or choose another --out")
     notebook = learner_notebook(instructor)
-    files = _learner_files(source.parent)
+    files = learner_files(source.parent)
 
     # Built next to out (same file system, so the final rename is atomic) under a name that
     # says what it is, in case the process is killed half-way.
