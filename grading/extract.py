@@ -156,7 +156,8 @@ _DEF_LINE = re.compile(r"^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 
 def _as_python(number: int, cell: nbformat.NotebookNode) -> _Code:
     source = cell.source
-    tags = list(cell.get("metadata", {}).get("tags", []))
+    tags = cell.get("metadata", {}).get("tags", [])
+    tags = [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []  # "graded" in "ungraded"...
     try:
         return _Code(number, tags, source, ast.parse(source), [], None)
     except SyntaxError:
