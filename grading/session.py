@@ -82,8 +82,8 @@ class Session:
         if self.definition is None:
             self.definition = reply
 
-    def call(self, key: tuple, function: str, case: tuple, timeout: float, repeat: int = 1, budget: float = 0.0) -> Outcome:
-        """Call the learner's function on one case in the running process.
+    def call(self, key: tuple, function: str, case: tuple, timeout: float, keep: bool = True) -> Outcome:
+        """Call the learner's function once on one case in the running process.
 
         Parameters
         ----------
@@ -95,8 +95,8 @@ class Session:
             Its arguments.
         timeout : float
             Seconds to wait for the reply.
-        repeat, budget : int, float
-            Timing runs: up to ``repeat`` calls, stopping once ``budget`` seconds have gone.
+        keep : bool
+            Whether to bring the result back (False for a timing run: only its time is wanted).
 
         Raises
         ------
@@ -108,8 +108,7 @@ class Session:
         out.unlink(missing_ok=True)
         try:
             reply = self.worker.request(
-                {"op": "call", "function": function, "args": args, "repeat": repeat, "budget": budget, "out": out.name},
-                timeout,
+                {"op": "call", "function": function, "args": args, "out": out.name if keep else None}, timeout
             )
         except (WorkerTimeout, WorkerCrashed):
             self.worker = None
@@ -121,7 +120,7 @@ class Session:
             error=str(reply.get("error", "")),
             where=str(reply.get("where", "")),
             changed=[str(name) for name in reply.get("changed", [])],
-            seconds=[float(s) for s in reply.get("seconds", [])],
+            seconds=float(reply.get("seconds", 0.0)),
         )
         if reply.get("saved"):
             outcome.value = _read_result(out)

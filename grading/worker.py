@@ -25,12 +25,11 @@ files in the working folder, read and written without pickle.
     Runs each import, then each cell one top-level statement at a time, so that an error in one
     statement does not stop the definitions after it. Replies ``{"problems": [{"where", "error"}],
     "defined": [name, ...]}``.
-``{"op": "call", "function": name, "args": [{"name", "npy": F} | {"name", "int": K}], "repeat": N,
-"budget": seconds, "out": F}``
-    Calls the function on fresh copies of the inputs, up to N times or until ``budget`` seconds
-    have passed (timing runs). Replies ``{"kind": "returned", "type", "saved", "repr", "seconds",
-    "changed"}`` (the result saved to ``out`` when it is, or converts to, a numeric array),
-    ``{"kind": "raised", "error", "where", "seconds", "changed"}`` or ``{"kind": "undefined"}``.
+``{"op": "call", "function": name, "args": [{"name", "npy": F} | {"name", "int": K}], "out": F or null}``
+    Calls the function once on fresh copies of the inputs. Replies ``{"kind": "returned", "seconds",
+    "changed", "type", "saved", "repr"}`` (the result saved to ``out`` when it is, or converts to,
+    a numeric array; with ``out`` null, a timing run, the result is not kept),
+    ``{"kind": "raised", "error", "where", "changed"}`` or ``{"kind": "undefined"}``.
 """
 
 from __future__ import annotations
@@ -124,7 +123,7 @@ class Learner:
         defined = [name for name in functions if callable(self.namespace.get(name))]
         return {"problems": problems, "defined": defined}
 
-    def call(self, function: str, args: list[dict], repeat: int, budget: float, out: str) -> dict:
+    def call(self, function: str, args: list[dict], out: str | None) -> dict:
         import numpy as np
 
         target = self.namespace.get(function)
@@ -134,24 +133,17 @@ class Learner:
         def fresh():
             return [np.load(arg["npy"], allow_pickle=False) if "npy" in arg else arg["int"] for arg in args]
 
-        seconds, first = [], None
-        started = time.perf_counter()
-        for run in range(max(1, repeat)):
-            inputs = fresh()
-            try:
-                begin = time.perf_counter()
-                value = target(*inputs)
-                seconds.append(time.perf_counter() - begin)
-            except BaseException as exc:
-                return {"kind": "raised", "error": _error(exc), "where": _where(exc, self.labels),
-                        "seconds": seconds, "changed": _changed(args, inputs, fresh())}
-            if run == 0:
-                first = (value, inputs)
-            if time.perf_counter() - started > budget:
-                break
-        value, inputs = first
+        inputs = fresh()
+        try:
+            begin = time.perf_counter()
+            value = target(*inputs)
+            seconds = time.perf_counter() - begin
+        except BaseException as exc:
+            return {"kind": "raised", "error": _error(exc), "where": _where(exc, self.labels),
+                    "changed": _changed(args, inputs, fresh())}
         reply = {"kind": "returned", "seconds": seconds, "changed": _changed(args, inputs, fresh())}
-        reply.update(_save(value, out))
+        if out is not None:
+            reply.update(_save(value, out))
         return reply
 
 
@@ -206,8 +198,7 @@ def main(argv: list[str]) -> int:
                 spec = json.load(f)
             reply = learner.define(spec["imports"], spec["cells"], spec["functions"])
         elif request["op"] == "call":
-            reply = learner.call(request["function"], request["args"], request.get("repeat", 1),
-                                 request.get("budget", 0.0), request["out"])
+            reply = learner.call(request["function"], request["args"], request.get("out"))
         else:
             reply = {"error": f"unknown op {request['op']!r}"}
         replies.write(json.dumps(reply).encode("utf-8") + b"\n")
