@@ -42,7 +42,7 @@ class Outcome:
     changed : list of str
         Array arguments the call modified in place.
     seconds : float
-        How long the call took, measured in the learner's process.
+        The processor time the call took, measured in the learner's process.
     """
 
     kind: str
@@ -294,8 +294,8 @@ def judge_speed(seconds: list[float], reference_seconds: list[float], max_ratio:
     """
     best, reference = min(seconds), min(reference_seconds)
     ratio = best / reference
-    report = (f"it took {_duration(best)} (best of {len(seconds)}), {ratio:.1f} times the reference solution's "
-              f"{_duration(reference)}; the limit is {max_ratio:g} times.")
+    report = (f"it took {_duration(best)} of processor time (best of {len(seconds)}), {ratio:.1f} times the "
+              f"reference solution's {_duration(reference)}; the limit is {max_ratio:g} times.")
     if ratio <= max_ratio:
         return True, report
     return False, (report[0].upper() + report[1:] + " A Python loop over every example is too slow for an image: "

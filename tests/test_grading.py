@@ -133,30 +133,52 @@ def _delete(function):
     return change
 
 
+# Typical mistakes: {name: (code for the solution region, points expected (None: fewer than 10), words
+# the function's feedback must contain)}.
+CLOSEST_MISTAKES = {
+    "l1": ("idx = np.argmin(np.abs(X[:, None, :].astype(float) - centroids[None]).sum(axis=2), axis=1)", None, ["L1 (Manhattan)"]),
+    "argmax": (DISTANCES + "idx = np.argmax(d + np.sum(Xf ** 2, axis=1)[:, None], axis=1)", 0, ["farthest centroid"]),
+    "one_based": (DISTANCES + "idx = np.argmin(d, axis=1) + 1", 0, ["one more than expected"]),
+    "float_labels": (DISTANCES + "idx = np.argmin(d, axis=1).astype(float)", 0, ["stored as float64"]),
+    "uint8_wraps": ("d = np.sum(centroids ** 2, axis=1) - 2 * X @ centroids.T\nidx = np.argmin(d, axis=1)", None,
+                    ["wraps around at 256"]),
+    "ties_to_highest": (DISTANCES + "idx = K - 1 - np.argmin(d[:, ::-1], axis=1)", 9, ["lowest index", "`<`, not `<=`"]),
+    "modifies_X": (DISTANCES + "idx = np.argmin(d, axis=1)\nX -= X.min(axis=0)  # normalise for later", 9,
+                   ["changed its input `X` in place"]),
+    "course_loop": (COURSE_LOOP, 9, ["times the reference solution's", "loop over the K centroids"]),
+}
+CENTROID_MISTAKES = {
+    "sum_not_mean": ("for k in range(K):\n    centroids[k] = X[idx == k].sum(axis=0)", None, ["sum of its examples"]),
+    "integer_dtype": ("centroids = np.zeros((K, n), dtype=X.dtype)\n" + HINT_1_CENTROIDS, 8, ["truncates", "np.zeros((K, n))"]),
+    "drop_empty": ("sizes = np.bincount(idx)\n"
+                   "sums = np.stack([np.bincount(idx, weights=X[:, j]) for j in range(n)], axis=1)\n"
+                   "with np.errstate(invalid='ignore'):\n    centroids = sums / sizes[:, None]", 9, ["drop the empty clusters"]),
+    "point_loop": ("sums, sizes = np.zeros((K, n)), np.zeros(K)\n"
+                   "for i in range(m):\n    sums[idx[i]] += X[i]\n    sizes[idx[i]] += 1\n"
+                   "with np.errstate(invalid='ignore'):\n    centroids = sums / sizes[:, None]", 9, ["times the reference solution's"]),
+    "hint_1_loop": (HINT_1_CENTROIDS, 10, []),  # the course's own loop over K: right, and fast enough
+}
+# The two functions are graded independently: each notebook carries one mistake of each (the
+# course loop alone: it is the slowest), so that fewer notebooks need grading.
+_PAIRED = ["course_loop", *[name for name in CLOSEST_MISTAKES if name != "course_loop"]]
+MISTAKE_NOTEBOOKS = {
+    f"mistakes_{closest}" + (f"_{centroids}" if centroids else ""): (closest, centroids)
+    for closest, centroids in zip(_PAIRED, [None, *CENTROID_MISTAKES] + [None] * len(_PAIRED))
+}
+
+
+def _notebook_with(mistake: str, table: dict) -> str:
+    index = 0 if table is CLOSEST_MISTAKES else 1
+    return next(name for name, pair in MISTAKE_NOTEBOOKS.items() if pair[index] == mistake)
+
+
 NORMAL = {
     "correct": INSTRUCTOR,
     "released": learner_notebook(INSTRUCTOR),
-    # find_closest_centroids: typical mistakes
-    "closest_l1": solved(closest="idx = np.argmin(np.abs(X[:, None, :].astype(float) - centroids[None]).sum(axis=2), axis=1)"),
-    "closest_argmax": solved(closest=DISTANCES + "idx = np.argmax(d + np.sum(Xf ** 2, axis=1)[:, None], axis=1)"),
-    "closest_one_based": solved(closest=DISTANCES + "idx = np.argmin(d, axis=1) + 1"),
-    "closest_float_labels": solved(closest=DISTANCES + "idx = np.argmin(d, axis=1).astype(float)"),
-    "closest_uint8_wraps": solved(closest="d = np.sum(centroids ** 2, axis=1) - 2 * X @ centroids.T\nidx = np.argmin(d, axis=1)"),
-    "closest_ties_to_highest": solved(closest=DISTANCES + "idx = K - 1 - np.argmin(d[:, ::-1], axis=1)"),
-    "closest_modifies_X": solved(closest=DISTANCES + "idx = np.argmin(d, axis=1)\nX -= X.min(axis=0)  # normalise for later"),
-    "closest_course_loop": solved(closest=COURSE_LOOP),
-    # compute_centroids: typical mistakes
-    "centroids_sum_not_mean": solved(centroids="for k in range(K):\n    centroids[k] = X[idx == k].sum(axis=0)"),
-    "centroids_integer_dtype": solved(centroids="centroids = np.zeros((K, n), dtype=X.dtype)\n" + HINT_1_CENTROIDS),
-    "centroids_drop_empty": solved(centroids=(
-        "sizes = np.bincount(idx)\n"
-        "sums = np.stack([np.bincount(idx, weights=X[:, j]) for j in range(n)], axis=1)\n"
-        "with np.errstate(invalid='ignore'):\n    centroids = sums / sizes[:, None]")),
-    "centroids_point_loop": solved(centroids=(
-        "sums, sizes = np.zeros((K, n)), np.zeros(K)\n"
-        "for i in range(m):\n    sums[idx[i]] += X[i]\n    sizes[idx[i]] += 1\n"
-        "with np.errstate(invalid='ignore'):\n    centroids = sums / sizes[:, None]")),
-    "centroids_hint_1_loop": solved(centroids=HINT_1_CENTROIDS),
+    **{
+        name: solved(closest=CLOSEST_MISTAKES[closest][0], centroids=CENTROID_MISTAKES[centroids][0] if centroids else None)
+        for name, (closest, centroids) in MISTAKE_NOTEBOOKS.items()
+    },
     # notebook mishaps
     "lost_tag": edited(_untag(CLOSEST)),
     "pasted_into_new_cell": edited(_move_to_new_cell),
@@ -190,12 +212,14 @@ MALFORMED = {
 
 LIMITS = {
     "correct_under_limits": INSTRUCTOR,
-    "endless_loop": solved(closest="while True:\n    pass"),
+    # One endless loop spins; the others wait forever (a sleep, a lock, input() on a terminal):
+    # they are stopped the same way, and leave the CPU to the other tests.
+    "endless_loop": solved(closest="import time\nwhile True:\n    time.sleep(1)"),
     "endless_loop_when_K_is_1": solved(closest="while K == 1:\n    pass\n" + DISTANCES + "idx = np.argmin(d, axis=1)"),
-    "endless_top_level": edited(_append_to_cell(CENTROIDS, "while True:\n    pass")),
-    "memory_hog": solved(centroids="hog = []\nwhile True:\n    hog.append(np.ones(10 ** 7))"),
+    "endless_top_level": edited(_append_to_cell(CENTROIDS, "import time\nwhile True:\n    time.sleep(1)")),
+    "memory_hog": solved(centroids="hog = []\nwhile True:\n    hog.append(np.zeros(10 ** 7))"),
     "memory_hog_top_level": edited(_append_to_cell(  # a call that runs out of memory, then lets it go
-        CLOSEST, "def fill():\n    hog = []\n    while True:\n        hog.append(np.ones(10 ** 7))\n\nfill()")),
+        CLOSEST, "def fill():\n    hog = []\n    while True:\n        hog.append(np.zeros(10 ** 7))\n\nfill()")),
     "killed_like_oom": solved(centroids="import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
     "os_exit_in_function": solved(closest="import os\nos._exit(3)"),
     "os_exit_top_level": edited(_append_to_cell(CLOSEST, "import os\nos._exit(0)")),
@@ -289,50 +313,45 @@ def test_released_notebook_scores_zero_and_says_not_implemented(normal):
 # --- typical mistakes: the right tests fail, with the right explanation -----------------------------------
 
 
-@pytest.mark.parametrize("name, closest, words", [
-    ("closest_l1", None, ["L1 (Manhattan)"]),
-    ("closest_argmax", 0, ["farthest centroid"]),
-    ("closest_one_based", 0, ["one more than expected"]),
-    ("closest_float_labels", 0, ["stored as float64"]),
-    ("closest_uint8_wraps", 7, ["wraps around at 256"]),
-    ("closest_ties_to_highest", 9, ["lowest index", "`<`, not `<=`"]),
-    ("closest_modifies_X", 9, ["changed its input `X` in place"]),
-    # The course's own loop: right but slow, and X[i] - centroids[j] wraps when both are uint8.
-    ("closest_course_loop", 8, ["times the reference solution's", "loop over the K centroids", "wraps around at 256"]),
-])
-def test_find_closest_centroids_mistakes(normal, name, closest, words):
+def _section(feedback: str, function: str) -> str:
+    return feedback.split(f"## {function}:")[1].split("\n## ")[0]
+
+
+@pytest.mark.parametrize("mistake", CLOSEST_MISTAKES)
+def test_find_closest_centroids_mistakes(normal, mistake):
     run, rows, out = normal
-    got_closest, got_centroids, total, status = _points(rows[name])
-    assert status == "ok" and got_centroids == 10
-    assert got_closest == closest if closest is not None else got_closest < 10
-    feedback = _feedback(out, name)
+    code, expected, words = CLOSEST_MISTAKES[mistake]
+    name = _notebook_with(mistake, CLOSEST_MISTAKES)
+    closest, centroids, total, status = _points(rows[name])
+    assert status == "ok"
+    assert closest == expected if expected is not None else closest < 10
+    section = _section(_feedback(out, name), CLOSEST)
     for word in words:
-        assert word in feedback, f"{name}: {word!r} not in feedback"
+        assert word in section, f"{mistake}: {word!r} not in feedback"
+
+
+@pytest.mark.parametrize("mistake", CENTROID_MISTAKES)
+def test_compute_centroids_mistakes(normal, mistake):
+    run, rows, out = normal
+    code, expected, words = CENTROID_MISTAKES[mistake]
+    name = _notebook_with(mistake, CENTROID_MISTAKES)
+    closest, centroids, total, status = _points(rows[name])
+    assert status == "ok"
+    assert centroids == expected if expected is not None else centroids < 5
+    section = _section(_feedback(out, name), CENTROIDS)
+    for word in words:
+        assert word in section, f"{mistake}: {word!r} not in feedback"
 
 
 def test_course_loop_is_slow_but_right_and_told_its_time(normal):
     run, rows, out = normal
-    feedback = _feedback(out, "closest_course_loop")
-    speed = feedback.split("speed on 100,000 pixels")[1].split("##")[0]
-    assert "FAILED" in feedback.split("speed on 100,000 pixels")[0].splitlines()[-1]
-    assert " s (best of " in speed or "still running after" in speed
-    assert feedback.count("**passed**") == 18
-
-
-@pytest.mark.parametrize("name, centroids, words", [
-    ("centroids_sum_not_mean", None, ["sum of its examples"]),
-    ("centroids_integer_dtype", 8, ["truncates", "np.zeros((K, n))"]),
-    ("centroids_drop_empty", 9, ["drop the empty clusters"]),
-    ("centroids_point_loop", 9, ["times the reference solution's"]),
-    ("centroids_hint_1_loop", 10, []),
-])
-def test_compute_centroids_mistakes(normal, name, centroids, words):
-    run, rows, out = normal
-    got_closest, got_centroids, total, status = _points(rows[name])
-    assert status == "ok" and got_closest == 10
-    assert got_centroids == centroids if centroids is not None else got_centroids < 5
-    for word in words:
-        assert word in _feedback(out, name), f"{name}: {word!r} not in feedback"
+    name = _notebook_with("course_loop", CLOSEST_MISTAKES)
+    assert _points(rows[name]) == (9, 10, 19, "ok")
+    section = _section(_feedback(out, name), CLOSEST)
+    assert section.count("**passed**") == 9
+    speed = section.split("speed on 100,000 pixels")[1]
+    assert "FAILED" in section.split("speed on 100,000 pixels")[0].splitlines()[-1]
+    assert " s of processor time (best of " in speed or "still running after" in speed
 
 
 # --- notebook mishaps ---------------------------------------------------------------------------------------
