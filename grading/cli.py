@@ -142,6 +142,7 @@ def _progress(done: int, total: int, result) -> None:
 def _grade(args) -> int:
     from grading.grade import Limits, grade_all
     from grading.gradebook import summary, write_atomically, write_feedback, write_gradebook
+    from grading.release import ReleaseError, learner_files
     from grading.source import load_reference
     from grading.suite import prepare_suite
 
@@ -154,8 +155,16 @@ def _grade(args) -> int:
     except Exception as exc:  # a broken source notebook is the instructor's to fix, before any grading
         raise UsageError(f"cannot take the reference solution from {args.source}: {type(exc).__name__}: {exc}") from None
 
+    try:
+        learner_files(args.source.resolve().parent)  # the learner's modules, for the notebooks' imports
+    except ReleaseError as exc:
+        raise UsageError(str(exc)) from None
+
     started = time.monotonic()
-    suite = prepare_suite(args.source)
+    try:
+        suite = prepare_suite(args.source)
+    except Exception as exc:
+        raise UsageError(f"the reference solution fails on the hidden tests' inputs: {type(exc).__name__}: {exc}") from None
     limits = Limits(timeout=args.timeout, memory=args.memory * 1024**2)
     print(f"grading {len(submissions)} submission{'s' * (len(submissions) != 1)}, {args.jobs} at a time", file=sys.stderr)
     results = grade_all(submissions, suite, args.source.resolve().parent, limits, args.jobs, _progress)
