@@ -133,14 +133,16 @@ def _delete(function):
     return change
 
 
-# Typical mistakes: {name: (code for the solution region, points expected (None: fewer than 10), words
-# the function's feedback must contain)}.
+# Typical mistakes: {name: (code for the solution region, the function's points, words its feedback
+# must contain)}.
 CLOSEST_MISTAKES = {
-    "l1": ("idx = np.argmin(np.abs(X[:, None, :].astype(float) - centroids[None]).sum(axis=2), axis=1)", None, ["L1 (Manhattan)"]),
+    # n = 1 and K = 1 are the only cases where L1 and Euclidean agree.
+    "l1": ("idx = np.argmin(np.abs(X[:, None, :].astype(float) - centroids[None]).sum(axis=2), axis=1)", 2, ["L1 (Manhattan)"]),
     "argmax": (DISTANCES + "idx = np.argmax(d + np.sum(Xf ** 2, axis=1)[:, None], axis=1)", 0, ["farthest centroid"]),
     "one_based": (DISTANCES + "idx = np.argmin(d, axis=1) + 1", 0, ["one more than expected"]),
     "float_labels": (DISTANCES + "idx = np.argmin(d, axis=1).astype(float)", 0, ["stored as float64"]),
-    "uint8_wraps": ("d = np.sum(centroids ** 2, axis=1) - 2 * X @ centroids.T\nidx = np.argmin(d, axis=1)", None,
+    # Fails the three tests with uint8 pixels (the two uint8 ones, and one case of "unchanged").
+    "uint8_wraps": ("d = np.sum(centroids ** 2, axis=1) - 2 * X @ centroids.T\nidx = np.argmin(d, axis=1)", 7,
                     ["wraps around at 256"]),
     "ties_to_highest": (DISTANCES + "idx = K - 1 - np.argmin(d[:, ::-1], axis=1)", 9, ["lowest index", "`<`, not `<=`"]),
     "modifies_X": (DISTANCES + "idx = np.argmin(d, axis=1)\nX -= X.min(axis=0)  # normalise for later", 9,
@@ -148,7 +150,7 @@ CLOSEST_MISTAKES = {
     "course_loop": (COURSE_LOOP, 9, ["times the reference solution's", "loop over the K centroids"]),
 }
 CENTROID_MISTAKES = {
-    "sum_not_mean": ("for k in range(K):\n    centroids[k] = X[idx == k].sum(axis=0)", None, ["sum of its examples"]),
+    "sum_not_mean": ("for k in range(K):\n    centroids[k] = X[idx == k].sum(axis=0)", 0, ["sum of its examples"]),
     "integer_dtype": ("centroids = np.zeros((K, n), dtype=X.dtype)\n" + HINT_1_CENTROIDS, 8, ["truncates", "np.zeros((K, n))"]),
     "drop_empty": ("sizes = np.bincount(idx)\n"
                    "sums = np.stack([np.bincount(idx, weights=X[:, j]) for j in range(n)], axis=1)\n"
@@ -317,28 +319,15 @@ def _section(feedback: str, function: str) -> str:
     return feedback.split(f"## {function}:")[1].split("\n## ")[0]
 
 
-@pytest.mark.parametrize("mistake", CLOSEST_MISTAKES)
-def test_find_closest_centroids_mistakes(normal, mistake):
+@pytest.mark.parametrize("function, mistake", [(CLOSEST, m) for m in CLOSEST_MISTAKES] + [(CENTROIDS, m) for m in CENTROID_MISTAKES])
+def test_typical_mistakes_lose_the_right_points_with_the_right_explanation(normal, function, mistake):
     run, rows, out = normal
-    code, expected, words = CLOSEST_MISTAKES[mistake]
-    name = _notebook_with(mistake, CLOSEST_MISTAKES)
-    closest, centroids, total, status = _points(rows[name])
-    assert status == "ok"
-    assert closest == expected if expected is not None else closest < 10
-    section = _section(_feedback(out, name), CLOSEST)
-    for word in words:
-        assert word in section, f"{mistake}: {word!r} not in feedback"
-
-
-@pytest.mark.parametrize("mistake", CENTROID_MISTAKES)
-def test_compute_centroids_mistakes(normal, mistake):
-    run, rows, out = normal
-    code, expected, words = CENTROID_MISTAKES[mistake]
-    name = _notebook_with(mistake, CENTROID_MISTAKES)
-    closest, centroids, total, status = _points(rows[name])
-    assert status == "ok"
-    assert centroids == expected if expected is not None else centroids < 5
-    section = _section(_feedback(out, name), CENTROIDS)
+    table = CLOSEST_MISTAKES if function == CLOSEST else CENTROID_MISTAKES
+    code, expected, words = table[mistake]
+    name = _notebook_with(mistake, table)
+    assert rows[name]["status"] == "ok"
+    assert float(rows[name][function]) == expected
+    section = _section(_feedback(out, name), function)
     for word in words:
         assert word in section, f"{mistake}: {word!r} not in feedback"
 
@@ -428,8 +417,35 @@ def test_malformed_files_are_invalid_with_zero(normal, name, reason):
 # --- time, memory, exits and crashes --------------------------------------------------------------------------
 
 
-def test_a_correct_submission_passes_under_the_tight_limits_too(limits):
-    assert _points(limits[1]["correct_under_limits"]) == (10, 10, 20, "ok")
+# Failure mode: (points for find_closest_centroids, for compute_centroids, total, status), and words
+# the row's message (or the feedback, "feedback:") must contain.
+LIMIT_ROWS = {
+    "correct_under_limits": ((10, 10, 20, "ok"), "20 of 20 tests passed"),
+    # A hang on one case costs that test; the process is restarted for the others.
+    "endless_loop_when_K_is_1": ((9, 10, 19, "timeout"), "edge sizes"),
+    # Nothing can be graded when defining the functions never ends.
+    "endless_top_level": ((0, 0, 0, "timeout"), "running the graded cells did not finish"),
+    # MemoryError inside the function fails its tests; the process survives and nothing passes.
+    "memory_hog": ((10, 0, 10, "ok"), "feedback:ran out of memory"),
+    # Raised while the graded cells ran: an error, but the functions are defined and graded.
+    "memory_hog_top_level": ((10, 10, 20, "error"), "MemoryError"),
+    # What the system does when memory runs out: a crash, never a pass.
+    "killed_like_oom": ((10, 0, 10, "error"), "feedback:SIGKILL"),
+    "os_exit_in_function": ((0, 10, 10, "error"), "feedback:exited with code 3"),
+    "os_exit_top_level": ((0, 0, 0, "error"), "exited with code 0"),
+    # sys.exit in a function is an exception like any other: its tests fail, the rest runs.
+    "sys_exit_in_function": ((10, 0, 10, "ok"), "feedback:called sys.exit()"),
+    "prints_megabytes": ((10, 10, 20, "ok"), "20 of 20 tests passed"),
+}
+
+
+@pytest.mark.parametrize("name", LIMIT_ROWS)
+def test_failure_modes_get_the_right_row(limits, name):
+    run, rows, out = limits
+    row, words = LIMIT_ROWS[name]
+    assert _points(rows[name]) == row
+    text = _feedback(out, name) if words.startswith("feedback:") else rows[name]["message"]
+    assert words.removeprefix("feedback:") in text
 
 
 def test_endless_loop_costs_its_function_and_the_other_is_still_graded(limits):
@@ -440,54 +456,10 @@ def test_endless_loop_costs_its_function_and_the_other_is_still_graded(limits):
     assert "Not run: the 2 tests before it timed out or crashed." in feedback
 
 
-def test_a_loop_that_hangs_on_one_case_costs_that_test_only(limits):
+def test_printed_output_is_thrown_away(limits):
     run, rows, out = limits
-    assert _points(rows["endless_loop_when_K_is_1"]) == (9, 10, 19, "timeout")
-    assert "edge sizes" in rows["endless_loop_when_K_is_1"]["message"]
-
-
-def test_an_endless_graded_cell_is_a_timeout_with_nothing_graded(limits):
-    run, rows, out = limits
-    assert _points(rows["endless_top_level"]) == (0, 0, 0, "timeout")
-    assert "did not finish" in _feedback(out, "endless_top_level")
-
-
-def test_running_out_of_memory_fails_the_tests_and_never_passes(limits):
-    run, rows, out = limits
-    assert _points(rows["memory_hog"]) == (10, 0, 10, "ok")
-    assert "ran out of memory" in _feedback(out, "memory_hog")
-    assert _points(rows["memory_hog_top_level"]) == (10, 10, 20, "error")
-    assert "MemoryError" in rows["memory_hog_top_level"]["message"]
-
-
-def test_a_process_killed_as_the_system_does_when_memory_runs_out_scores_nothing(limits):
-    run, rows, out = limits
-    assert _points(rows["killed_like_oom"]) == (10, 0, 10, "error")
-    assert "SIGKILL" in _feedback(out, "killed_like_oom")
-
-
-def test_os_exit_in_a_function_is_a_crash_that_costs_that_function(limits):
-    run, rows, out = limits
-    assert _points(rows["os_exit_in_function"]) == (0, 10, 10, "error")
-    assert "exited with code 3" in _feedback(out, "os_exit_in_function")
-
-
-def test_os_exit_in_a_graded_cell_stops_everything(limits):
-    run, rows, out = limits
-    assert _points(rows["os_exit_top_level"]) == (0, 0, 0, "error")
-    assert "exited with code 0" in rows["os_exit_top_level"]["message"]
-
-
-def test_sys_exit_in_a_function_fails_its_tests(limits):
-    run, rows, out = limits
-    assert _points(rows["sys_exit_in_function"]) == (10, 0, 10, "ok")
-    assert "called sys.exit()" in _feedback(out, "sys_exit_in_function")
-
-
-def test_printing_megabytes_is_harmless(limits):
-    run, rows, out = limits
-    assert _points(rows["prints_megabytes"]) == (10, 10, 20, "ok")
     assert (out / "feedback" / "prints_megabytes.md").stat().st_size < 20_000
+    assert (out / "gradebook.csv").stat().st_size < 20_000
 
 
 # --- command line -------------------------------------------------------------------------------------------
