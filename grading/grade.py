@@ -262,7 +262,7 @@ def grade_submission(path: Path, name: str, suite: list[PreparedTest], folder: P
                     result.tests.append(_not_run(prepared, f"Not run: the {in_a_row} tests before it timed out or crashed."))
                 else:
                     if not session.running:
-                        fatal = _start(session, min(limits.per_test, remaining), result, flags)
+                        fatal = _start(session, min(limits.per_test, remaining), result, flags, limits)
                         if fatal:
                             result.tests.append(_not_run(prepared, f"Not run: {fatal}."))
                             continue
@@ -287,11 +287,15 @@ def grade_submission(path: Path, name: str, suite: list[PreparedTest], folder: P
     return result
 
 
-def _start(session: Session, timeout: float, result: SubmissionResult, flags: dict[str, str]) -> str:
+def _start(session: Session, timeout: float, result: SubmissionResult, flags: dict[str, str], limits: Limits) -> str:
     """Start the learner's process; record what went wrong defining the functions. Returns why nothing can run, or ""."""
+    restart = session.definition is not None  # the graded cells ran before: only time can be short now
     try:
         session.start(timeout)
     except WorkerTimeout:
+        if restart and timeout < limits.per_test:
+            flags.setdefault("timeout", f"the time limit ({limits.timeout:g} s) ran out before every test had run")
+            return f"the time limit for a submission ({limits.timeout:g} s) ran out"
         flags.setdefault("timeout", f"running the graded cells did not finish within {timeout:.1f} s")
         return (f"running your graded cells (and their imports) did not finish within {timeout:.1f} s: keep only "
                 "your functions in the exercise cells")
