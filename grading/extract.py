@@ -147,7 +147,6 @@ class _Code:
     source: str
     tree: ast.Module | None
     magics: list[str]
-    error: str | None
 
 
 _MAGIC_LINE = re.compile(r"^(\s*)([%!].*)$")
@@ -155,15 +154,16 @@ _DEF_LINE = re.compile(r"^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 
 
 def _as_python(number: int, cell: nbformat.NotebookNode) -> _Code:
+    """The cell as Python; its syntax tree is None when it does not parse (the learner's process reports why)."""
     source = cell.source
     tags = cell.get("metadata", {}).get("tags", [])
     tags = [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []  # "graded" in "ungraded"...
     try:
-        return _Code(number, tags, source, ast.parse(source), [], None)
+        return _Code(number, tags, source, ast.parse(source), [])
     except SyntaxError:
         pass
-    except (ValueError, RecursionError, MemoryError) as exc:  # a null byte; absurd nesting
-        return _Code(number, tags, source, None, [], f"the cell cannot be parsed: {_one_line(exc)}")
+    except (ValueError, RecursionError, MemoryError):  # a null byte; absurd nesting
+        return _Code(number, tags, source, None, [])
     lines, magics = source.split("\n"), []
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
@@ -176,11 +176,9 @@ def _as_python(number: int, cell: nbformat.NotebookNode) -> _Code:
             lines[i] = f"{match.group(1)}pass"
     source = "\n".join(lines)
     try:
-        return _Code(number, tags, source, ast.parse(source), magics, None)
-    except SyntaxError as exc:
-        return _Code(number, tags, source, None, magics, f"line {exc.lineno}: {exc.msg}")
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return _Code(number, tags, source, None, magics, f"the cell cannot be parsed: {_one_line(exc)}")
+        return _Code(number, tags, source, ast.parse(source), magics)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _Code(number, tags, source, None, magics)
 
 
 def _defined_functions(code: _Code) -> set[str]:
