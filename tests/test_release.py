@@ -7,8 +7,11 @@ import json
 import shutil
 from pathlib import Path
 
+import ipykernel.kernelspec
 import nbformat
 import pytest
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
 from grading.cli import main
@@ -220,10 +223,18 @@ def _names(tree: ast.AST, ctx) -> set[str]:
     )
 
 
+class _ThisPython(KernelSpecManager):
+    """The kernel of the Python running the tests, whatever python3 kernel is installed elsewhere
+    (what nbval's --nbval-current-env does)."""
+
+    def get_kernel_spec(self, kernel_name):
+        return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES, **ipykernel.kernelspec.get_kernel_dict())
+
+
 def test_released_notebook_runs_where_it_does_not_depend_on_the_exercises(release):
     notebook = nbformat.read(release / SOURCE_NOTEBOOK.name, as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(release)}}).execute()
+    kernel = KernelManager(kernel_name="python3", kernel_spec_manager=_ThisPython())
+    NotebookClient(notebook, km=kernel, timeout=120, allow_errors=True, resources={"metadata": {"path": str(release)}}).execute()
     # A cell depends on the exercises if it uses a graded function, or a name that a cell
     # depending on them defined. Every other cell must run; every failure must be explained.
     tainted = set(GRADED_FUNCTIONS)
