@@ -2,19 +2,24 @@
 #   make run    open the assignment in JupyterLab (extra options: JUPYTER_ARGS="--no-browser --port=8899")
 #   make test   run every test, including the notebook under nbval (strict output comparison)
 # Both create .venv from requirements.txt first if it is missing or out of date.
+# For instructors (docs/grading.md):
+#   make release                         write the learner's copy into release/
+#   make grade SUBMISSIONS="subs/"       grade notebooks (or folders of them) into grades/
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 NOTEBOOK := image_compression.ipynb
 JUPYTER_ARGS ?=
+SUBMISSIONS ?=
+GRADE_ARGS ?=
 
 # The notebook's stored outputs are compared digit for digit: run it with one BLAS/OpenMP thread and
 # a fixed hash seed, both when it is executed for committing (make notebook) and when it is checked.
 NOTEBOOK_ENV := PYTHONHASHSEED=0 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 NBVAL_OPTS := --nbval --nbval-current-env
 
-.PHONY: run test test-fast notebook html bench clean
+.PHONY: run test test-fast notebook html bench release grade clean
 
 $(BIN)/activate: 
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
@@ -47,6 +52,16 @@ notebook: $(VENV)/.installed
 # Render the notebook as a learner reads it (build/image_compression.html).
 html: $(VENV)/.installed
 	$(BIN)/jupyter nbconvert --to html --output-dir build $(NOTEBOOK)
+
+# The learner's copy: solutions replaced by placeholders, outputs cleared, the files it needs.
+release: $(VENV)/.installed
+	$(BIN)/python -m grading release --out release --force
+
+# Grade submissions against the hidden tests: grades/gradebook.csv and grades/feedback/.
+# Extra options from GRADE_ARGS, e.g. GRADE_ARGS="--jobs 4 --timeout 90".
+grade: $(VENV)/.installed
+	@test -n "$(SUBMISSIONS)" || { echo 'make grade: say what to grade: make grade SUBMISSIONS="path/to/notebooks/"' >&2; exit 2; }
+	$(BIN)/python -m grading grade $(SUBMISSIONS) --out grades $(GRADE_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/kmeans_vs_sklearn.py

@@ -405,8 +405,8 @@ def _diagnose_centroids(case, inputs, got):
     """Return (problem, hint) for centroids that differ from the expected ones, or None if right."""
     X, idx, K, expected = case["X"], case["idx"], case["K"], case["expected"]
     m, n = X.shape
-    counts = np.bincount(idx, minlength=K)
-    filled = counts > 0
+    sizes = np.bincount(idx, minlength=K)
+    filled = sizes > 0
     # float32 inputs may give float32 means: compare to float32 precision.
     rtol = 1e-5 if X.dtype == np.float32 else 1e-9
     if got is None:
@@ -437,16 +437,16 @@ def _diagnose_centroids(case, inputs, got):
     if np.any(np.isnan(got[filled])):
         k = int(np.flatnonzero(np.isnan(got).any(axis=1) & filled)[0])
         return (
-            f"row {k} is NaN, but cluster {k} has {counts[k]} point(s).",
+            f"row {k} is NaN, but cluster {k} has {sizes[k]} point(s).",
             f"select the points with idx == k (a boolean mask, X[idx == k]) before taking the mean.",
         )
     if _rows_match(got, expected, filled, rtol):
         return None
     ratio_hints = [
-        (counts, "each row is the sum of its points, not their mean: divide by the number of points in the cluster."),
-        (counts / m, f"each row was divided by m = {m} (all points) instead of the number of points in that cluster."),
-        (counts / K, f"each row was divided by K = {K} instead of the number of points in that cluster."),
-        (counts / (counts + 1.0), "each row was divided by one more than the number of points in the cluster."),
+        (sizes, "each row is the sum of its points, not their mean: divide by the number of points in the cluster."),
+        (sizes / m, f"each row was divided by m = {m} (all points) instead of the number of points in that cluster."),
+        (sizes / K, f"each row was divided by K = {K} instead of the number of points in that cluster."),
+        (sizes / (sizes + 1.0), "each row was divided by one more than the number of points in the cluster."),
     ]
     for factor, hint in ratio_hints:
         if _rows_match(got, expected * factor[:, None], filled, rtol):

@@ -9,6 +9,7 @@ for the tests, the benchmarks and the grader.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -19,8 +20,11 @@ __all__ = [
     "GRADED_TAG",
     "GRADED_FUNCTIONS",
     "SOURCE_NOTEBOOK",
+    "SolutionMarkerError",
+    "SolutionRegion",
     "graded_cells",
     "load_reference",
+    "solution_regions",
 ]
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
@@ -28,6 +32,63 @@ END_SOLUTION = "### END SOLUTION"
 GRADED_TAG = "graded"
 GRADED_FUNCTIONS = ("find_closest_centroids", "compute_centroids")
 SOURCE_NOTEBOOK = Path(__file__).resolve().parent.parent / "image_compression.ipynb"
+
+
+class SolutionMarkerError(ValueError):
+    """A ``### BEGIN SOLUTION`` / ``### END SOLUTION`` pair that is nested, unclosed or unopened."""
+
+
+@dataclass(frozen=True)
+class SolutionRegion:
+    """One solution region of a cell's source.
+
+    Attributes
+    ----------
+    begin, end : int
+        0-based line numbers of the ``### BEGIN SOLUTION`` and ``### END SOLUTION`` lines.
+    indent : str
+        The white space before ``### BEGIN SOLUTION``: the placeholder is indented like it.
+    lines : tuple of str
+        The solution: the lines strictly between the two markers, as written.
+    """
+
+    begin: int
+    end: int
+    indent: str
+    lines: tuple[str, ...]
+
+
+def solution_regions(source: str) -> list[SolutionRegion]:
+    """The solution regions of a cell's source, in order.
+
+    A marker is a line that is exactly ``### BEGIN SOLUTION`` or ``### END SOLUTION`` once
+    stripped of surrounding white space (nbgrader's rule: a marker inside other text is not one).
+
+    Raises
+    ------
+    SolutionMarkerError
+        For a region opened inside another, an END without a BEGIN, or a BEGIN never closed:
+        guessing where such a region ends could hand a solution to the learners.
+    """
+    regions = []
+    lines = source.split("\n")
+    begin = None
+    for number, line in enumerate(lines):
+        marker = line.strip()
+        if marker == BEGIN_SOLUTION:
+            if begin is not None:
+                raise SolutionMarkerError(f"line {number + 1}: {BEGIN_SOLUTION} inside another solution region")
+            begin = number
+        elif marker == END_SOLUTION:
+            if begin is None:
+                raise SolutionMarkerError(f"line {number + 1}: {END_SOLUTION} without a {BEGIN_SOLUTION}")
+            opener = lines[begin]
+            regions.append(SolutionRegion(begin, number, opener[: len(opener) - len(opener.lstrip())],
+                                          tuple(lines[begin + 1 : number])))
+            begin = None
+    if begin is not None:
+        raise SolutionMarkerError(f"line {begin + 1}: {BEGIN_SOLUTION} is never closed by {END_SOLUTION}")
+    return regions
 
 
 def graded_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:

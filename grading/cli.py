@@ -1,0 +1,189 @@
+"""``python -m grading``: release the assignment, grade submissions.
+
+::
+
+    python -m grading release --out DIR [--source NOTEBOOK] [--force]
+    python -m grading grade SUBMISSION... --out DIR [--timeout SECONDS] [--jobs N] [--memory MIB] [--source NOTEBOOK]
+
+A usage error (a missing file, a bad option, a folder that cannot be written) exits with status 2
+and one line on stderr. Grading exits 0 however the submissions fare (their rows say it), and 1
+only when the grader itself failed on one of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from grading import settings
+from grading.source import SOURCE_NOTEBOOK
+
+__all__ = ["main"]
+
+PROG = "python -m grading"
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its paths: one line for stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own: usage lines plus message; we promise one line
+        raise UsageError(f"{message} (see {PROG} --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Release the assignment to learners, and grade their notebooks.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    release = commands.add_parser("release", help="write the learner's copy of the assignment",
+                                  description="Write the learner's notebook (solutions replaced by placeholders, "
+                                              "outputs cleared) and the files it needs into DIR.")
+    release.add_argument("--out", required=True, type=Path, metavar="DIR", help="the folder to write (empty or new)")
+    release.add_argument("--force", action="store_true", help="replace DIR if it holds a previous release")
+    release.add_argument("--source", type=Path, default=SOURCE_NOTEBOOK, metavar="NOTEBOOK",
+                         help="the instructor's notebook (default: image_compression.ipynb next to grading/)")
+
+    grade = commands.add_parser("grade", help="grade submitted notebooks",
+                                description="Grade each notebook's graded functions against the hidden tests; "
+                                            "write DIR/gradebook.csv and DIR/feedback/<submission>.md.")
+    grade.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION",
+                       help="a notebook, or a folder searched for notebooks (*.ipynb, in subfolders too)")
+    grade.add_argument("--out", required=True, type=Path, metavar="DIR", help="where the gradebook and feedback go")
+    grade.add_argument("--timeout", type=_positive(float), default=settings.TIME_LIMIT, metavar="SECONDS",
+                       help=f"wall-clock limit per submission (default {settings.TIME_LIMIT:g})")
+    grade.add_argument("--jobs", type=_positive(int), default=1, metavar="N",
+                       help="submissions graded at the same time (default 1; at most the number of cores, "
+                            "or the speed tests measure the crowd)")
+    grade.add_argument("--memory", type=_positive(int), default=settings.MEMORY_LIMIT // 1024**2, metavar="MIB",
+                       help=f"memory limit of the learner's process, MiB (default {settings.MEMORY_LIMIT // 1024**2})")
+    grade.add_argument("--source", type=Path, default=SOURCE_NOTEBOOK, metavar="NOTEBOOK",
+                       help="the instructor's notebook, whose solutions are the reference")
+    return parser
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' if kind is int else ''}number") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+        return value
+
+    return parse
+
+
+def _release(args) -> int:
+    from grading.release import ReleaseError, write_release
+
+    if not args.source.is_file():
+        raise UsageError(f"no source notebook at {args.source}")
+    try:
+        files = write_release(args.out, args.source, force=args.force)
+    except ReleaseError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"released {len(files)} files to {args.out}")
+    return 0
+
+
+def _find_submissions(paths: list[Path]) -> list[tuple[str, Path]]:
+    """(name, notebook) for every submission: a file as given, or every notebook below a folder."""
+    found = []
+    for path in paths:
+        if path.is_file():
+            found.append((path.stem, path))
+        elif path.is_dir():
+            notebooks = sorted(
+                Path(folder, name)
+                for folder, folders, names in os.walk(path)
+                if not any(part.startswith(".") for part in Path(folder).relative_to(path).parts)
+                for name in names
+                if name.endswith(".ipynb")
+            )
+            if not notebooks:
+                raise UsageError(f"no notebooks (*.ipynb) in {path}")
+            found += [(notebook.relative_to(path).with_suffix("").as_posix(), notebook) for notebook in notebooks]
+        else:
+            raise UsageError(f"no such file or folder: {path}")
+    names = [name for name, _ in found]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UsageError(f"two submissions would both be named {twice[0]!r}: grade them in separate calls, or rename one")
+    return found
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder")
+    feedback = out / "feedback"
+    if feedback.exists():
+        strays = [p for p in feedback.rglob("*") if p.is_file() and p.suffix != ".md"]
+        if strays or not feedback.is_dir():
+            raise UsageError(f"{feedback} holds files the grader did not write ({strays[0] if strays else feedback}): "
+                             "choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create {out}: {exc.strerror}") from None
+    if not os.access(out, os.W_OK):
+        raise UsageError(f"cannot write to {out}")
+
+
+def _progress(done: int, total: int, result) -> None:
+    print(f"[{done}/{total}] {result.name}: {result.status}, {result.total:g} / {result.max_total:g} "
+          f"({result.seconds:.1f} s)", file=sys.stderr, flush=True)
+
+
+def _grade(args) -> int:
+    from grading.grade import Limits, grade_all
+    from grading.gradebook import summary, write_atomically, write_feedback, write_gradebook
+    from grading.release import ReleaseError, learner_files
+    from grading.source import load_reference
+    from grading.suite import prepare_suite
+
+    submissions = _find_submissions(args.submissions)
+    if not args.source.is_file():
+        raise UsageError(f"no source notebook at {args.source}")
+    _check_out(args.out)
+    try:
+        load_reference(args.source)
+    except Exception as exc:  # a broken source notebook is the instructor's to fix, before any grading
+        raise UsageError(f"cannot take the reference solution from {args.source}: {type(exc).__name__}: {exc}") from None
+
+    try:
+        learner_files(args.source.resolve().parent)  # the learner's modules, for the notebooks' imports
+    except ReleaseError as exc:
+        raise UsageError(str(exc)) from None
+
+    started = time.monotonic()
+    try:
+        suite = prepare_suite(args.source)
+    except Exception as exc:
+        raise UsageError(f"the reference solution fails on the hidden tests' inputs: {type(exc).__name__}: {exc}") from None
+    limits = Limits(timeout=args.timeout, memory=args.memory * 1024**2)
+    print(f"grading {len(submissions)} submission{'s' * (len(submissions) != 1)}, {args.jobs} at a time", file=sys.stderr)
+    results = grade_all(submissions, suite, args.source.resolve().parent, limits, args.jobs, _progress)
+    write_feedback(results, args.out / "feedback")
+    write_gradebook(results, args.out / "gradebook.csv")
+    line = summary(results, time.monotonic() - started)
+    write_atomically(args.out / "summary.txt", line + "\n")
+    print(line)
+    return 1 if any(r.internal_error for r in results) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+        return _release(args) if args.command == "release" else _grade(args)
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,327 @@
+"""Read a submitted notebook and pick out what the grader runs: the graded cells and their imports.
+
+Nothing here runs the learner's code. The grader runs, in the learner's process:
+
+1. the notebook's top-level ``import`` / ``from ... import`` statements that bind a name the graded
+   cells use (or import ``*``), each on its own, wherever they stand in the notebook;
+2. the cells that define the graded functions, one top-level statement at a time.
+
+No other cell is run, so an error, an endless loop or a ``sys.exit`` in an ungraded cell cannot
+cost the learner anything. A function is taken from the last code cell tagged ``graded`` that
+defines it; failing that (a learner who lost the tag, e.g. by pasting the code into a new cell)
+from the last code cell that defines it, and the feedback says so.
+
+IPython syntax is not Python: in a cell that does not parse, a first line starting with ``%%``
+(a cell magic such as ``%%time``) and every line starting with ``%`` or ``!`` (``%timeit``,
+``!pip install``) are blanked out or replaced by ``pass``, keeping line numbers, and the feedback
+says so. Whatever still does not parse is reported as the syntax error it is.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import json
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from grading.source import GRADED_FUNCTIONS, GRADED_TAG
+
+__all__ = ["Extraction", "GradedCell", "InvalidSubmission", "MAX_NOTEBOOK_BYTES", "extract", "read_submission"]
+
+# A learner's notebook with its figures is a few MB; anything this large is not a submission.
+MAX_NOTEBOOK_BYTES = 256 * 1024**2
+
+
+class InvalidSubmission(Exception):
+    """The file is not a notebook the grader can read; the message says why, in one line."""
+
+
+@dataclass
+class GradedCell:
+    """A cell the grader runs.
+
+    Attributes
+    ----------
+    label : str
+        How the feedback names it, e.g. ``"the find_closest_centroids cell"``.
+    source : str
+        Its code, IPython magics neutralised, line numbers as in the notebook.
+    functions : list of str
+        The graded functions it defines.
+    """
+
+    label: str
+    source: str
+    functions: list[str]
+
+
+@dataclass
+class Extraction:
+    """What the grader runs for one submission, and what it has to tell the learner about it.
+
+    Attributes
+    ----------
+    imports : list of str
+        Import statements to run first, one statement each, in notebook order.
+    cells : list of GradedCell
+        The cells defining the graded functions, in notebook order.
+    missing : list of str
+        Graded functions no code cell defines.
+    notes : list of str
+        Learner-facing remarks: a lost tag, magics ignored, names defined outside the graded cells.
+    """
+
+    imports: list[str] = field(default_factory=list)
+    cells: list[GradedCell] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def read_submission(path: str | os.PathLike) -> nbformat.NotebookNode:
+    """Parse a submitted notebook.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.ipynb`` file.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        In nbformat 4. Its ``metadata`` gains ``grading_validation``, the first line of
+        nbformat's validation error, when the notebook parses but does not validate: such a
+        notebook is graded (a stray field in an output says nothing about the code).
+
+    Raises
+    ------
+    InvalidSubmission
+        If the file cannot be read, is not UTF-8 JSON, or is not a notebook.
+    """
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise InvalidSubmission(f"the file is larger than {MAX_NOTEBOOK_BYTES // 1024**2} MiB")
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise InvalidSubmission(f"cannot read the file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InvalidSubmission("not a notebook: the file is not UTF-8 text") from None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidSubmission(f"not a notebook: the file is not JSON ({_one_line(exc)})") from None
+    if not isinstance(data, dict) or "nbformat" not in data or not isinstance(data.get("cells", data.get("worksheets")), list):
+        raise InvalidSubmission("not a notebook: JSON without the notebook fields 'nbformat' and 'cells'")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. missing cell ids: nothing the grader needs
+            notebook = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises ValidationError, NBFormatError, KeyError, TypeError ...
+        raise InvalidSubmission(f"not a readable notebook: {_one_line(exc)}") from None
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as exc:
+        notebook.metadata["grading_validation"] = _one_line(exc)
+    if not all(isinstance(cell.get("source"), str) and "cell_type" in cell for cell in notebook.cells):
+        raise InvalidSubmission("not a readable notebook: a cell without a type or source")
+    return notebook
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+@dataclass
+class _Code:
+    """A code cell as Python: its source with magics neutralised, and its syntax tree if it parses."""
+
+    number: int  # 1-based, among all cells
+    tags: list[str]
+    source: str
+    tree: ast.Module | None
+    magics: list[str]
+
+
+_MAGIC_LINE = re.compile(r"^(\s*)([%!].*)$")
+_DEF_LINE = re.compile(r"^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
+
+
+def _as_python(number: int, cell: nbformat.NotebookNode) -> _Code:
+    """The cell as Python; its syntax tree is None when it does not parse (the learner's process reports why)."""
+    source = cell.source
+    tags = cell.get("metadata", {}).get("tags", [])
+    tags = [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []  # "graded" in "ungraded"...
+    try:
+        return _Code(number, tags, source, ast.parse(source), [])
+    except SyntaxError:
+        pass
+    except (ValueError, RecursionError, MemoryError):  # a null byte; absurd nesting
+        return _Code(number, tags, source, None, [])
+    lines, magics = source.split("\n"), []
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        magics.append(lines[first].strip())
+        lines[first] = ""
+    for i, line in enumerate(lines):
+        match = _MAGIC_LINE.match(line)
+        if match:
+            magics.append(match.group(2).strip())
+            lines[i] = f"{match.group(1)}pass"
+    source = "\n".join(lines)
+    try:
+        return _Code(number, tags, source, ast.parse(source), magics)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _Code(number, tags, source, None, magics)
+
+
+def _defined_functions(code: _Code) -> set[str]:
+    """Functions a cell defines at top level; for a cell that does not parse, ``def`` lines at column 0."""
+    if code.tree is None:
+        return set(_DEF_LINE.findall(code.source))
+    return {node.name for node in code.tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    """Every name an AST binds anywhere: assignments, arguments, definitions, imports, loops."""
+    names = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
+            names.add(child.id)
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(child.name)
+        elif isinstance(child, ast.arg):
+            names.add(child.arg)
+        elif isinstance(child, (ast.Import, ast.ImportFrom)):
+            names |= _import_names(child)
+        elif isinstance(child, ast.ExceptHandler) and child.name:
+            names.add(child.name)
+    return names
+
+
+def _used_names(code: _Code) -> set[str]:
+    if code.tree is None:  # cannot tell: every identifier might be a name it uses
+        return set(re.findall(r"[A-Za-z_]\w*", code.source))
+    return {node.id for node in ast.walk(code.tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
+def _import_names(node: ast.Import | ast.ImportFrom) -> set[str]:
+    return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+
+
+def _top_level_imports(code: _Code) -> list[ast.Import | ast.ImportFrom]:
+    if code.tree is not None:
+        body = code.tree.body
+    else:  # a cell with a syntax error may still start with good imports: take the lines that parse alone
+        body = []
+        for line in code.source.split("\n"):
+            if line.startswith(("import ", "from ")):
+                try:
+                    body += ast.parse(line).body
+                except SyntaxError:
+                    pass
+    return [
+        node for node in body
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not (isinstance(node, ast.ImportFrom) and node.module == "__future__")
+    ]
+
+
+def _top_level_definitions(code: _Code) -> set[str]:
+    if code.tree is None:
+        return set()
+    names = set()
+    for node in code.tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
+
+def _label(functions: list[str]) -> str:
+    return f"the {' and '.join(functions)} cell" if functions else "a graded cell"
+
+
+def extract(notebook: nbformat.NotebookNode, functions: tuple[str, ...] = GRADED_FUNCTIONS) -> Extraction:
+    """Pick out the graded cells and the imports they need.
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        The learner's notebook (from :func:`read_submission`).
+    functions : tuple of str
+        The graded functions' names.
+
+    Returns
+    -------
+    Extraction
+    """
+    result = Extraction()
+    if "grading_validation" in notebook.metadata:
+        result.notes.append(
+            f"Your notebook does not pass Jupyter's format check ({notebook.metadata['grading_validation']}); "
+            "it was graded anyway."
+        )
+    codes = [_as_python(number, cell) for number, cell in enumerate(notebook.cells, start=1) if cell.cell_type == "code"]
+    defines = {code.number: _defined_functions(code) for code in codes}
+
+    chosen: dict[str, _Code] = {}
+    for name in functions:
+        tagged = [code for code in codes if GRADED_TAG in code.tags and name in defines[code.number]]
+        anywhere = [code for code in codes if name in defines[code.number]]
+        if tagged:
+            chosen[name] = tagged[-1]
+            if len(tagged) > 1:
+                result.notes.append(f"{len(tagged)} cells tagged {GRADED_TAG!r} define {name}: the last one was graded.")
+        elif anywhere:
+            chosen[name] = anywhere[-1]
+            result.notes.append(
+                f"No cell tagged {GRADED_TAG!r} defines {name} (was the exercise cell deleted or its tag lost?): "
+                f"graded the last cell that defines it, cell {anywhere[-1].number} of the notebook."
+            )
+        else:
+            result.missing.append(name)
+
+    cells = sorted({code.number: code for code in chosen.values()}.values(), key=lambda code: code.number)
+    for code in cells:
+        names = [name for name in functions if chosen.get(name) is code]
+        label = _label(names)
+        result.cells.append(GradedCell(label, code.source, names))
+        if code.magics:
+            result.notes.append(
+                f"{label[0].upper()}{label[1:]} contains IPython syntax, which the grader does not run: "
+                + ", ".join(f"`{magic[:40]}`" for magic in code.magics)
+                + " (ignored)."
+            )
+
+    used = set().union(*(_used_names(code) for code in cells)) if cells else set()
+    bound = set().union(*(_bound_names(code.tree) for code in cells if code.tree is not None)) if cells else set()
+    imported = set()
+    for code in codes:
+        if code in cells:
+            continue  # a graded cell's own imports run with it
+        for node in _top_level_imports(code):
+            names = _import_names(node)
+            if "*" in names or names & used:
+                result.imports.append(ast.unparse(node))
+                imported |= names
+
+    free = used - bound - imported - set(dir(builtins))
+    for code in codes:
+        if code in cells:
+            continue
+        outside = sorted(free & _top_level_definitions(code))
+        if outside:
+            result.notes.append(
+                f"The graded cells use {', '.join(f'`{n}`' for n in outside)}, defined in cell {code.number} of the "
+                "notebook, which the grader does not run: define what your functions need inside their own cells."
+            )
+            free -= set(outside)
+    return result

@@ -1,0 +1,217 @@
+"""Write the learner's copy of the assignment: ``python -m grading release --out DIR``.
+
+The learner's notebook is the instructor's with every solution region replaced by a placeholder
+(nbgrader's ``ClearSolutions`` behaviour), every output and execution count cleared, and cell
+metadata cut down to the tags. Next to it go the files the notebook imports or reads, copied byte
+for byte, and a short README. The release is built in a temporary folder next to DIR, scanned for
+solution lines and hidden-test text (:mod:`grading.leaks`), and only then renamed to DIR: a failed
+release leaves nothing behind that could be handed out by mistake.
+
+The same source gives the same bytes on every run: fixed JSON formatting (``nbformat.write``),
+sorted file walks, file contents copied without their metadata, no timestamps.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from grading.leaks import find_leaks, hidden_test_needles, solution_needles
+from grading.source import GRADED_TAG, SOURCE_NOTEBOOK, SolutionMarkerError, solution_regions
+
+__all__ = ["ReleaseError", "LEARNER_FILES", "learner_files", "learner_notebook", "placeholder", "write_release"]
+
+# Copied from next to the source notebook: what the notebook imports (utils.py imports quantize/)
+# and reads. grading/, tests/, bench/ and the Makefile stay with the instructor.
+LEARNER_FILES = ("utils.py", "public_tests.py", "requirements.txt", "quantize", "data", "images")
+LEARNER_README = Path(__file__).with_name("learner_readme.md")
+# Notebook-level metadata a learner's Jupyter needs; anything else is the instructor's.
+KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
+
+
+class ReleaseError(Exception):
+    """The release cannot be written; the message is one line for the instructor."""
+
+
+def placeholder(function_name: str | None, indent: str) -> list[str]:
+    """The two lines that replace a solution region.
+
+    The notebook's prose tells learners to replace the ``raise NotImplementedError(...)`` line
+    under ``# YOUR CODE HERE``; the error names the function, so a cell that calls it before it is
+    written stops with a message that says what to do, not with a NameError further down.
+
+    Parameters
+    ----------
+    function_name : str or None
+        The function the region sits in, or None for a region outside any function.
+    indent : str
+        The region's indentation (that of its ``### BEGIN SOLUTION`` line).
+
+    Returns
+    -------
+    list of str
+        ``["<indent># YOUR CODE HERE", "<indent>raise NotImplementedError(...)"]``.
+    """
+    what = function_name or "this exercise"
+    message = f"{what} is not implemented yet: replace this line with your code"
+    return [f"{indent}# YOUR CODE HERE", f'{indent}raise NotImplementedError("{message}")']
+
+
+def _enclosing_function(source: str, line_number: int) -> str | None:
+    """The innermost function whose body holds 0-based ``line_number``, if the source parses."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    functions = [
+        node for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line_number + 1 <= node.end_lineno
+    ]
+    return max(functions, key=lambda node: node.lineno).name if functions else None
+
+
+def _clear_solutions(source: str) -> str:
+    lines = source.split("\n")
+    for region in reversed(solution_regions(source)):  # from the end, so earlier line numbers hold
+        function_name = _enclosing_function(source, region.begin)
+        lines[region.begin : region.end + 1] = placeholder(function_name, region.indent)
+    return "\n".join(lines)
+
+
+def learner_notebook(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The learner's version of the instructor's notebook.
+
+    Parameters
+    ----------
+    source : nbformat.NotebookNode
+        The instructor's notebook (left unchanged).
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        Solution regions replaced by :func:`placeholder`; outputs and execution counts cleared;
+        cell metadata reduced to ``tags``; notebook metadata to the kernel and language.
+
+    Raises
+    ------
+    ReleaseError
+        If a solution region is malformed, or sits anywhere but in a code cell tagged ``graded``
+        (the grader reads only those: a region elsewhere is a mistake, and releasing it would be
+        worse).
+    """
+    notebook = copy.deepcopy(source)
+    for number, cell in enumerate(notebook.cells, start=1):
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        try:
+            has_solution = bool(solution_regions(cell.source))
+            if has_solution and (cell.cell_type != "code" or GRADED_TAG not in tags):
+                raise SolutionMarkerError(f"a solution region outside a code cell tagged {GRADED_TAG!r}")
+            if has_solution:
+                cell.source = _clear_solutions(cell.source)
+        except SolutionMarkerError as exc:
+            raise ReleaseError(f"cell {number} of the source notebook: {exc}") from None
+        cell.metadata = nbformat.NotebookNode({"tags": tags} if tags else {})
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    notebook.metadata = nbformat.NotebookNode(
+        {key: notebook.metadata[key] for key in KEPT_NOTEBOOK_METADATA if key in notebook.metadata}
+    )
+    return notebook
+
+
+def learner_files(root: Path) -> list[Path]:
+    """Every file of LEARNER_FILES, relative to root, sorted; caches and hidden files left out."""
+    files = []
+    for name in LEARNER_FILES:
+        path = root / name
+        if path.is_file():
+            files.append(Path(name))
+        elif path.is_dir():
+            for folder, folders, names in os.walk(path):
+                folders[:] = [f for f in folders if not f.startswith(".") and f != "__pycache__"]
+                files += [
+                    Path(folder, n).relative_to(root) for n in names if not n.startswith(".") and not n.endswith(".pyc")
+                ]
+        else:
+            raise ReleaseError(f"{path} is missing: the learner's notebook needs it")
+    return sorted(files)
+
+
+def _looks_like_release(path: Path, notebook_name: str) -> bool:
+    """Whether --force may replace path: a previous release, not a project or home folder."""
+    return (
+        (path / notebook_name).is_file()
+        and (path / "public_tests.py").is_file()
+        and not (path / ".git").exists()
+        and not (path / "grading").exists()
+    )
+
+
+def write_release(out: str | os.PathLike, source: str | os.PathLike = SOURCE_NOTEBOOK, force: bool = False) -> list[str]:
+    """Write the learner's copy of the assignment into ``out``.
+
+    Parameters
+    ----------
+    out : str or path-like
+        The folder to create. It may exist only if empty, or, with ``force``, if it holds a
+        previous release (which is then replaced).
+    source : str or path-like
+        The instructor's notebook; the files in LEARNER_FILES are taken from its folder.
+    force : bool
+        Replace a previous release in ``out``.
+
+    Returns
+    -------
+    list of str
+        The files written, relative to ``out``, sorted.
+
+    Raises
+    ------
+    ReleaseError
+        If ``out`` cannot be used, a learner file is missing, the notebook's solution regions are
+        malformed, or the scan finds a solution line or hidden-test text in what would be released.
+    """
+    source, out = Path(source), Path(out)
+    try:
+        instructor = nbformat.read(source, as_version=4)
+    except (OSError, ValueError) as exc:  # nbformat's read errors are ValueErrors
+        raise ReleaseError(f"cannot read the source notebook {source}: {exc}") from None
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        if not force:
+            raise ReleaseError(f"{out} exists and is not empty: pass --force to replace a previous release")
+        if not out.is_dir() or not _looks_like_release(out, source.name):
+            raise ReleaseError(f"{out} does not look like a previous release: remove it yourself, or choose another --out")
+    notebook = learner_notebook(instructor)
+    files = learner_files(source.parent)
+
+    # Built next to out (same file system, so the final rename is atomic) under a name that
+    # says what it is, in case the process is killed half-way.
+    building = out.parent / f".{out.name}.building-{os.getpid()}"
+    if building.exists():
+        shutil.rmtree(building)
+    building.mkdir(parents=True)
+    try:
+        nbformat.write(notebook, building / source.name)
+        shutil.copyfile(LEARNER_README, building / "README.md")
+        for relative in files:
+            (building / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source.parent / relative, building / relative)  # bytes only: no mtimes
+        needles = dict.fromkeys(hidden_test_needles(), "hidden test")
+        needles.update(dict.fromkeys(solution_needles(instructor), "solution line"))
+        leaks = find_leaks(building, needles)
+        if leaks:
+            more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
+            raise ReleaseError(f"release not written: {leaks[0]}{more}")
+        if out.exists():
+            shutil.rmtree(out)
+        building.rename(out)
+    finally:
+        if building.exists():
+            shutil.rmtree(building)
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())

@@ -1,0 +1,33 @@
+"""What an instructor may want to change, in one place: points per exercise and the grader's limits."""
+
+from __future__ import annotations
+
+# Points per graded function. Each function's points are shared among its hidden tests in
+# proportion to the tests' weights (grading/hidden_tests.py), so partial credit is per test.
+POINTS = {
+    "find_closest_centroids": 10.0,
+    "compute_centroids": 10.0,
+}
+
+# Wall-clock seconds for one submission: starting its process, defining its functions and every
+# test (python -m grading grade --timeout).
+TIME_LIMIT = 60.0
+
+# One test (or the definition of the functions) may take at most this share of TIME_LIMIT before
+# its process is killed and the next test starts in a new one: an endless loop in one test costs
+# that test, not the rest.
+TEST_TIME_SHARE = 0.25
+
+# After this many tests in a row of one function time out or crash, its remaining tests are not
+# run (they would very likely do the same) and the time left goes to the other function.
+MAX_CONSECUTIVE_FAILURES = 2
+
+# Address-space limit of the learner's process, in bytes (python -m grading grade --memory, in MiB).
+MEMORY_LIMIT = 2 * 1024**3
+
+# Largest file the learner's process may write (its outputs, and anything its code writes), bytes.
+FILE_SIZE_LIMIT = 256 * 1024**2
+
+# The speed tests: the learner's function loses their points when it takes more than this many
+# times the reference solution's time on the same input (best of several runs each).
+SPEED_MAX_RATIO = 20.0

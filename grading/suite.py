@@ -1,0 +1,95 @@
+"""The hidden tests made ready to grade with: inputs, the reference's answers, and points.
+
+Prepared once per grading run, in the grading process, and shared by every submission. Speed tests
+keep the reference function itself: it is timed in the grading process, in runs that alternate
+with the learner's, so that whatever else the machine is doing at the time weighs on both alike
+(a reference timed once on a quiet machine made a fine loop over the K centroids look 20 times
+slower when two submissions were graded side by side on two cores).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from grading import settings
+from grading.hidden_tests import HIDDEN_TESTS, HiddenTest
+from grading.source import GRADED_FUNCTIONS, SOURCE_NOTEBOOK, load_reference
+
+__all__ = ["PreparedTest", "TIMING_BUDGET", "TIMING_RUNS", "prepare_suite", "time_once"]
+
+# Speed tests: at most this many runs each of the learner's function and the reference, and no
+# new run once this many seconds have gone; the best of each is compared.
+TIMING_RUNS = 7
+TIMING_BUDGET = 1.0
+
+
+@dataclass
+class PreparedTest:
+    """A hidden test with everything the grading process needs to judge it.
+
+    Attributes
+    ----------
+    test : HiddenTest
+    cases : list of tuple
+        The inputs of each case.
+    expected : list of numpy.ndarray
+        The reference solution's result on each case.
+    max_points : float
+        Its share of its function's points.
+    reference : callable or None
+        For speed tests, the reference solution, to time on the (single) case.
+    """
+
+    test: HiddenTest
+    cases: list[tuple]
+    expected: list[np.ndarray]
+    max_points: float
+    reference: Callable | None = None
+
+
+def time_once(function: Callable, args: tuple) -> float:
+    """Processor seconds one call takes in this thread, on fresh copies of ``args`` (made before the clock starts).
+
+    Processor time, like the learner's process measures it: waiting for a core held by another
+    job is nobody's time. Compare only under the same BLAS threading (``python -m grading`` runs
+    with one BLAS thread, as the learner's processes do).
+    """
+    fresh = tuple(np.array(a) if isinstance(a, np.ndarray) else a for a in args)
+    begin = time.thread_time()
+    function(*fresh)
+    return time.thread_time() - begin
+
+
+def prepare_suite(source: str | os.PathLike = SOURCE_NOTEBOOK, points: dict[str, float] | None = None) -> list[PreparedTest]:
+    """Make every hidden test's inputs and compute the reference's answers.
+
+    Parameters
+    ----------
+    source : str or path-like
+        The instructor's notebook: the reference solution is its graded cells.
+    points : dict, optional
+        Points per graded function (default ``settings.POINTS``).
+
+    Returns
+    -------
+    list of PreparedTest
+        Grouped by function, in ``GRADED_FUNCTIONS`` order, each function's tests in their order.
+    """
+    points = settings.POINTS if points is None else points
+    reference = load_reference(source)
+    prepared = []
+    for function in GRADED_FUNCTIONS:
+        tests = [test for test in HIDDEN_TESTS if test.function == function]
+        total_weight = sum(test.weight for test in tests)
+        for test in tests:
+            cases = test.make_cases()
+            # Copies: a reference that modified its inputs must not change what learners get.
+            expected = [reference[function](*(np.array(a) if isinstance(a, np.ndarray) else a for a in case)) for case in cases]
+            timed = reference[function] if test.check == "speed" else None
+            prepared.append(PreparedTest(test, cases, expected, points[function] * test.weight / total_weight, timed))
+    return prepared

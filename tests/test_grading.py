@@ -1,0 +1,485 @@
+"""python -m grading grade, end to end: submissions built from the source notebook, gradebook row by row.
+
+Two grading runs, each over a folder of submissions, in parallel (--jobs 2), through the command
+line as an instructor would run it:
+
+- ``normal``: the default limits; the correct notebook, the released one, typical mistakes, notebook
+  mishaps (a lost tag, magics, syntax errors, code outside the graded cells) and malformed files;
+- ``limits``: a short time limit and a small memory limit; endless loops, runaway memory, exits,
+  crashes and floods of output.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grading.cli import main
+from grading.release import learner_notebook
+from grading.source import GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells, solution_regions
+
+CLOSEST, CENTROIDS = GRADED_FUNCTIONS
+INSTRUCTOR = nbformat.read(SOURCE_NOTEBOOK, as_version=4)
+
+
+# --- building submissions ----------------------------------------------------------------------------
+
+
+def _cell(notebook, function):
+    return next(cell for cell in graded_cells(notebook) if cell.source.startswith(f"def {function}("))
+
+
+def solved(closest: str | None = None, centroids: str | None = None, notebook=INSTRUCTOR):
+    """The notebook with a graded function's solution region replaced by ``closest`` / ``centroids``.
+
+    The code runs where the solution did: after ``K``, ``idx`` (or ``m, n``, ``centroids``) are
+    set up, before ``return idx`` (``return centroids``).
+    """
+    notebook = copy.deepcopy(notebook)
+    for function, body in ((CLOSEST, closest), (CENTROIDS, centroids)):
+        if body is None:
+            continue
+        cell = _cell(notebook, function)
+        region = solution_regions(cell.source)[0]
+        lines = cell.source.split("\n")
+        code = [f"{region.indent}{line}" if line else line for line in textwrap.dedent(body).strip("\n").split("\n")]
+        lines[region.begin : region.end + 1] = code
+        cell.source = "\n".join(lines)
+    return notebook
+
+
+def edited(change):
+    notebook = copy.deepcopy(INSTRUCTOR)
+    change(notebook)
+    return notebook
+
+
+# Squared distances by the identity ||x||^2 - 2 x.mu + ||mu||^2 (without the first term): as fast
+# as the reference, so mistakes built on it lose only the points of their mistake.
+DISTANCES = """
+Xf = X.astype(np.float64)
+C = centroids.astype(np.float64)
+d = np.sum(C ** 2, axis=1) - 2 * (Xf @ C.T)
+"""
+
+COURSE_LOOP = """
+for i in range(X.shape[0]):
+    distance = []
+    for j in range(K):
+        distance.append(np.linalg.norm(X[i] - centroids[j]))
+    idx[i] = np.argmin(distance)
+"""
+
+HINT_1_CENTROIDS = """
+for k in range(K):
+    points = X[idx == k]
+    if len(points):
+        centroids[k] = np.mean(points, axis=0)
+    else:
+        centroids[k] = np.nan
+"""
+
+
+def _insert(index, source, tags=None):
+    def change(notebook):
+        cell = nbformat.v4.new_code_cell(source)
+        if tags:
+            cell.metadata["tags"] = tags
+        notebook.cells.insert(index, cell)
+
+    return change
+
+
+def _untag(function):
+    def change(notebook):
+        _cell(notebook, function).metadata["tags"] = []
+
+    return change
+
+
+def _move_to_new_cell(notebook):
+    cell = _cell(notebook, CENTROIDS)
+    notebook.cells.remove(cell)
+    notebook.cells.append(nbformat.v4.new_code_cell(cell.source))  # pasted into a new cell: no tag
+
+
+def _in_cell(function, old, new):
+    def change(notebook):
+        cell = _cell(notebook, function)
+        assert old in cell.source
+        cell.source = cell.source.replace(old, new)
+
+    return change
+
+
+def _append_to_cell(function, code):
+    def change(notebook):
+        _cell(notebook, function).source += "\n" + code
+
+    return change
+
+
+def _delete(function):
+    def change(notebook):
+        notebook.cells.remove(_cell(notebook, function))
+
+    return change
+
+
+# Typical mistakes: {name: (code for the solution region, the function's points, words its feedback
+# must contain)}.
+CLOSEST_MISTAKES = {
+    # n = 1 and K = 1 are the only cases where L1 and Euclidean agree.
+    "l1": ("idx = np.argmin(np.abs(X[:, None, :].astype(float) - centroids[None]).sum(axis=2), axis=1)", 2, ["L1 (Manhattan)"]),
+    "argmax": (DISTANCES + "idx = np.argmax(d + np.sum(Xf ** 2, axis=1)[:, None], axis=1)", 0, ["farthest centroid"]),
+    "one_based": (DISTANCES + "idx = np.argmin(d, axis=1) + 1", 0, ["one more than expected"]),
+    "float_labels": (DISTANCES + "idx = np.argmin(d, axis=1).astype(float)", 0, ["stored as float64"]),
+    # Fails the three tests with uint8 pixels (the two uint8 ones, and one case of "unchanged").
+    "uint8_wraps": ("d = np.sum(centroids ** 2, axis=1) - 2 * X @ centroids.T\nidx = np.argmin(d, axis=1)", 7,
+                    ["wraps around at 256"]),
+    "ties_to_highest": (DISTANCES + "idx = K - 1 - np.argmin(d[:, ::-1], axis=1)", 9, ["lowest index", "`<`, not `<=`"]),
+    "modifies_X": (DISTANCES + "idx = np.argmin(d, axis=1)\nX -= X.min(axis=0)  # normalise for later", 9,
+                   ["changed its input `X` in place"]),
+    "course_loop": (COURSE_LOOP, 9, ["times the reference solution's", "loop over the K centroids"]),
+}
+CENTROID_MISTAKES = {
+    "sum_not_mean": ("for k in range(K):\n    centroids[k] = X[idx == k].sum(axis=0)", 0, ["sum of its examples"]),
+    "integer_dtype": ("centroids = np.zeros((K, n), dtype=X.dtype)\n" + HINT_1_CENTROIDS, 8, ["truncates", "np.zeros((K, n))"]),
+    "drop_empty": ("sizes = np.bincount(idx)\n"
+                   "sums = np.stack([np.bincount(idx, weights=X[:, j]) for j in range(n)], axis=1)\n"
+                   "with np.errstate(invalid='ignore'):\n    centroids = sums / sizes[:, None]", 9, ["drop the empty clusters"]),
+    "point_loop": ("sums, sizes = np.zeros((K, n)), np.zeros(K)\n"
+                   "for i in range(m):\n    sums[idx[i]] += X[i]\n    sizes[idx[i]] += 1\n"
+                   "with np.errstate(invalid='ignore'):\n    centroids = sums / sizes[:, None]", 9, ["times the reference solution's"]),
+    "hint_1_loop": (HINT_1_CENTROIDS, 10, []),  # the course's own loop over K: right, and fast enough
+}
+# The two functions are graded independently: each notebook carries one mistake of each (the
+# course loop alone: it is the slowest), so that fewer notebooks need grading.
+_PAIRED = ["course_loop", *[name for name in CLOSEST_MISTAKES if name != "course_loop"]]
+MISTAKE_NOTEBOOKS = {
+    f"mistakes_{closest}" + (f"_{centroids}" if centroids else ""): (closest, centroids)
+    for closest, centroids in zip(_PAIRED, [None, *CENTROID_MISTAKES] + [None] * len(_PAIRED))
+}
+
+
+def _notebook_with(mistake: str, table: dict) -> str:
+    index = 0 if table is CLOSEST_MISTAKES else 1
+    return next(name for name, pair in MISTAKE_NOTEBOOKS.items() if pair[index] == mistake)
+
+
+NORMAL = {
+    "correct": INSTRUCTOR,
+    "released": learner_notebook(INSTRUCTOR),
+    **{
+        name: solved(closest=CLOSEST_MISTAKES[closest][0], centroids=CENTROID_MISTAKES[centroids][0] if centroids else None)
+        for name, (closest, centroids) in MISTAKE_NOTEBOOKS.items()
+    },
+    # notebook mishaps
+    "lost_tag": edited(_untag(CLOSEST)),
+    "pasted_into_new_cell": edited(_move_to_new_cell),
+    "ungraded_cells_fail": edited(lambda nb: [
+        _insert(3, "while True:\n    pass")(nb), _insert(5, "1 / 0")(nb), _insert(6, "import sys\nsys.exit(1)")(nb),
+        _insert(7, "def broken(:\n    pass")(nb)]),
+    "imports_elsewhere": edited(lambda nb: [
+        _in_cell(CLOSEST, "    ### BEGIN SOLUTION", "    return cdist(X, centroids, 'sqeuclidean').argmin(axis=1)\n    ### BEGIN SOLUTION")(nb),
+        _insert(3, "from scipy.spatial.distance import cdist\nimport definitely_not_installed_module")(nb)]),
+    "helper_outside": edited(lambda nb: [
+        _insert(3, "def squared(a):\n    return a ** 2")(nb),
+        _in_cell(CLOSEST, "np.sum(centroids**2, axis=1)", "np.sum(squared(centroids), axis=1)")(nb)]),
+    "magics": edited(lambda nb: [
+        _in_cell(CLOSEST, "def find_closest_centroids", "%%time\ndef find_closest_centroids")(nb),
+        _in_cell(CENTROIDS, "    m, n = X.shape", "    %timeit 1 + 1\n    m, n = X.shape")(nb),
+        _append_to_cell(CENTROIDS, "!echo done")(nb)]),
+    "syntax_error": edited(_in_cell(CENTROIDS, "m, n = X.shape", "m, n = X.shape)")),
+    "raises_after_def": edited(_append_to_cell(CLOSEST, "print(find_closest_centroids(X, initial_centroids))")),
+    "import_fails": edited(_in_cell(CENTROIDS, "def compute_centroids", "import no_such_module_anywhere\n\ndef compute_centroids")),
+    "sys_exit_in_graded_cell": edited(_append_to_cell(CENTROIDS, "import sys\nsys.exit('done')")),
+    "deleted_cell": edited(_delete(CENTROIDS)),
+    "both_deleted": edited(lambda nb: [_delete(CLOSEST)(nb), _delete(CENTROIDS)(nb)]),
+}
+
+MALFORMED = {
+    "not_json": b"{ this is not JSON",
+    "empty_file": b"",
+    "json_not_notebook": b'{"name": "my homework", "answers": [1, 2, 3]}',
+    "no_cells": b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}}',
+}
+
+LIMITS = {
+    "correct_under_limits": INSTRUCTOR,
+    # One endless loop spins; the others wait forever (a sleep, a lock, input() on a terminal):
+    # they are stopped the same way, and leave the CPU to the other tests.
+    "endless_loop": solved(closest="import time\nwhile True:\n    time.sleep(1)"),
+    "endless_loop_when_K_is_1": solved(closest="while K == 1:\n    pass\n" + DISTANCES + "idx = np.argmin(d, axis=1)"),
+    "endless_top_level": edited(_append_to_cell(CENTROIDS, "import time\nwhile True:\n    time.sleep(1)")),
+    "memory_hog": solved(centroids="hog = []\nwhile True:\n    hog.append(np.zeros(10 ** 7))"),
+    "memory_hog_top_level": edited(_append_to_cell(  # a call that runs out of memory, then lets it go
+        CLOSEST, "def fill():\n    hog = []\n    while True:\n        hog.append(np.zeros(10 ** 7))\n\nfill()")),
+    "killed_like_oom": solved(centroids="import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+    "os_exit_in_function": solved(closest="import os\nos._exit(3)"),
+    "os_exit_top_level": edited(_append_to_cell(CLOSEST, "import os\nos._exit(0)")),
+    "sys_exit_in_function": solved(centroids="import sys\nsys.exit(0)"),
+    "prints_megabytes": solved(closest="print('x' * 3_000_000)\n" + DISTANCES + "idx = np.argmin(d, axis=1)"),
+}
+
+
+def _grade(tmp_path_factory, name, submissions, malformed=None, options=()):
+    folder = tmp_path_factory.mktemp(name)
+    inbox = folder / "submissions"
+    inbox.mkdir()
+    for sub, notebook in submissions.items():
+        nbformat.write(notebook, inbox / f"{sub}.ipynb")
+    for sub, data in (malformed or {}).items():
+        (inbox / f"{sub}.ipynb").write_bytes(data)
+    out = folder / "grades"
+    run = subprocess.run(
+        [sys.executable, "-m", "grading", "grade", str(inbox), "--out", str(out), "--jobs", "2", *options],
+        capture_output=True, text=True, cwd=SOURCE_NOTEBOOK.parent, timeout=600,
+    )
+    with open(out / "gradebook.csv", newline="") as f:
+        rows = {row["submission"]: row for row in csv.DictReader(f)}
+    return run, rows, out
+
+
+@pytest.fixture(scope="module")
+def normal(tmp_path_factory):
+    return _grade(tmp_path_factory, "normal", NORMAL, MALFORMED)
+
+
+@pytest.fixture(scope="module")
+def limits(tmp_path_factory):
+    return _grade(tmp_path_factory, "limits", LIMITS, options=("--timeout", "6", "--memory", "512"))
+
+
+def _feedback(out: Path, name: str) -> str:
+    return (out / "feedback" / f"{name}.md").read_text()
+
+
+def _points(row) -> tuple[float, float, float, str]:
+    return float(row[CLOSEST]), float(row[CENTROIDS]), float(row["total"]), row["status"]
+
+
+# --- the run as a whole ------------------------------------------------------------------------------
+
+
+def test_every_submission_gets_a_row_and_the_grader_exits_0(normal, limits):
+    for (run, rows, out), names in ((normal, [*NORMAL, *MALFORMED]), (limits, list(LIMITS))):
+        assert run.returncode == 0, run.stderr
+        assert sorted(rows) == sorted(names)
+        header = (out / "gradebook.csv").read_text().splitlines()[0]
+        assert header == "submission,find_closest_centroids,compute_centroids,total,max_total,status,message"
+        assert all(row["max_total"] == "20" for row in rows.values())
+        assert all(row["status"] in ("ok", "error", "timeout", "invalid") for row in rows.values())
+        assert sorted(p.stem for p in (out / "feedback").glob("*.md")) == sorted(names)
+
+
+def test_summary_line_on_stdout_and_progress_on_stderr(normal):
+    run, rows, out = normal
+    total = len(NORMAL) + len(MALFORMED)
+    line = run.stdout.strip()
+    assert line.startswith(f"graded {total} submissions in ") and "\n" not in line
+    statuses = [row["status"] for row in rows.values()]
+    for status in ("ok", "error", "timeout", "invalid"):
+        assert f"{statuses.count(status)} {status}" in line
+    mean = sum(float(row["total"]) for row in rows.values()) / total
+    assert f"mean {round(mean, 2):g} / 20" in line
+    assert (out / "summary.txt").read_text().strip() == line
+    assert f"[{total}/{total}]" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_correct_submission_gets_full_marks_quickly(normal):
+    run, rows, out = normal
+    assert _points(rows["correct"]) == (10, 10, 20, "ok")
+    assert rows["correct"]["message"] == "20 of 20 tests passed"
+    feedback = _feedback(out, "correct")
+    assert feedback.count("**passed**") == 20
+    assert "times the reference solution's" in feedback  # the speed tests report their times
+    seconds = float(next(l for l in run.stderr.splitlines() if "] correct:" in l).split("(")[1].split(" s)")[0])
+    assert seconds < 5
+
+
+def test_released_notebook_scores_zero_and_says_not_implemented(normal):
+    run, rows, out = normal
+    assert _points(rows["released"]) == (0, 0, 0, "ok")
+    feedback = _feedback(out, "released")
+    assert feedback.count("is not implemented yet") == 20 and "# YOUR CODE HERE" in feedback
+
+
+# --- typical mistakes: the right tests fail, with the right explanation -----------------------------------
+
+
+def _section(feedback: str, function: str) -> str:
+    return feedback.split(f"## {function}:")[1].split("\n## ")[0]
+
+
+@pytest.mark.parametrize("function, mistake", [(CLOSEST, m) for m in CLOSEST_MISTAKES] + [(CENTROIDS, m) for m in CENTROID_MISTAKES])
+def test_typical_mistakes_lose_the_right_points_with_the_right_explanation(normal, function, mistake):
+    run, rows, out = normal
+    table = CLOSEST_MISTAKES if function == CLOSEST else CENTROID_MISTAKES
+    code, expected, words = table[mistake]
+    name = _notebook_with(mistake, table)
+    assert rows[name]["status"] == "ok"
+    assert float(rows[name][function]) == expected
+    section = _section(_feedback(out, name), function)
+    for word in words:
+        assert word in section, f"{mistake}: {word!r} not in feedback"
+
+
+def test_course_loop_is_slow_but_right_and_told_its_time(normal):
+    run, rows, out = normal
+    name = _notebook_with("course_loop", CLOSEST_MISTAKES)
+    assert _points(rows[name]) == (9, 10, 19, "ok")
+    section = _section(_feedback(out, name), CLOSEST)
+    assert section.count("**passed**") == 9
+    speed = section.split("speed on 100,000 pixels")[1]
+    assert "FAILED" in section.split("speed on 100,000 pixels")[0].splitlines()[-1]
+    assert " s of processor time (best of " in speed or "still running after" in speed
+
+
+# --- notebook mishaps ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["lost_tag", "pasted_into_new_cell"])
+def test_a_lost_tag_is_graded_from_the_last_defining_cell_and_said(normal, name):
+    run, rows, out = normal
+    assert _points(rows[name]) == (10, 10, 20, "ok")
+    assert "No cell tagged 'graded' defines" in _feedback(out, name)
+
+
+def test_errors_and_endless_loops_in_ungraded_cells_cost_nothing(normal):
+    assert _points(normal[1]["ungraded_cells_fail"]) == (10, 10, 20, "ok")
+
+
+def test_imports_from_other_cells_are_run_and_an_unneeded_broken_one_is_not(normal):
+    run, rows, out = normal
+    assert _points(rows["imports_elsewhere"]) == (10, 10, 20, "ok")  # cdist imported in an ungraded cell
+
+
+def test_a_helper_defined_outside_the_graded_cells_is_pointed_out(normal):
+    run, rows, out = normal
+    closest, centroids, total, status = _points(rows["helper_outside"])
+    assert (closest, centroids, status) == (0, 10, "ok")
+    feedback = _feedback(out, "helper_outside")
+    assert "`squared`, defined in cell 4 of the notebook, which the grader does not run" in feedback
+    assert "NameError: name 'squared' is not defined" in feedback
+
+
+def test_magics_are_ignored_and_said(normal):
+    run, rows, out = normal
+    assert _points(rows["magics"]) == (10, 10, 20, "ok")
+    assert "%timeit 1 + 1" in _feedback(out, "magics")
+
+
+def test_syntax_error_costs_that_function_only(normal):
+    run, rows, out = normal
+    assert _points(rows["syntax_error"]) == (10, 0, 10, "error")
+    assert "SyntaxError" in rows["syntax_error"]["message"]
+    assert "compute_centroids is not defined" in _feedback(out, "syntax_error")
+
+
+@pytest.mark.parametrize("name, error", [
+    ("raises_after_def", "NameError"),
+    ("import_fails", "ModuleNotFoundError"),
+    ("sys_exit_in_graded_cell", "SystemExit"),
+])
+def test_code_that_raises_while_the_graded_cells_run_is_an_error_but_the_functions_are_graded(normal, name, error):
+    run, rows, out = normal
+    assert _points(rows[name]) == (10, 10, 20, "error")
+    assert error in rows[name]["message"]
+    assert error in _feedback(out, name)
+
+
+def test_a_missing_graded_function_is_invalid_and_the_other_is_graded(normal):
+    run, rows, out = normal
+    assert _points(rows["deleted_cell"]) == (10, 0, 10, "invalid")
+    assert rows["deleted_cell"]["message"].startswith("no cell of the notebook defines compute_centroids")
+    assert _points(rows["both_deleted"]) == (0, 0, 0, "invalid")
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("not_json", "not JSON"), ("empty_file", "not JSON"), ("json_not_notebook", "not a notebook"),
+    ("no_cells", "not a notebook"),
+])
+def test_malformed_files_are_invalid_with_zero(normal, name, reason):
+    run, rows, out = normal
+    assert _points(rows[name]) == (0, 0, 0, "invalid")
+    assert reason in rows[name]["message"]
+    assert reason in _feedback(out, name)
+
+
+# --- time, memory, exits and crashes --------------------------------------------------------------------------
+
+
+# Failure mode: (points for find_closest_centroids, for compute_centroids, total, status), and words
+# the row's message (or the feedback, "feedback:") must contain.
+LIMIT_ROWS = {
+    "correct_under_limits": ((10, 10, 20, "ok"), "20 of 20 tests passed"),
+    # A hang on one case costs that test; the process is restarted for the others.
+    "endless_loop_when_K_is_1": ((9, 10, 19, "timeout"), "edge sizes"),
+    # Nothing can be graded when defining the functions never ends.
+    "endless_top_level": ((0, 0, 0, "timeout"), "running the graded cells did not finish"),
+    # MemoryError inside the function fails its tests; the process survives and nothing passes.
+    "memory_hog": ((10, 0, 10, "ok"), "feedback:ran out of memory"),
+    # Raised while the graded cells ran: an error, but the functions are defined and graded.
+    "memory_hog_top_level": ((10, 10, 20, "error"), "MemoryError"),
+    # What the system does when memory runs out: a crash, never a pass.
+    "killed_like_oom": ((10, 0, 10, "error"), "feedback:SIGKILL"),
+    "os_exit_in_function": ((0, 10, 10, "error"), "feedback:exited with code 3"),
+    "os_exit_top_level": ((0, 0, 0, "error"), "exited with code 0"),
+    # sys.exit in a function is an exception like any other: its tests fail, the rest runs.
+    "sys_exit_in_function": ((10, 0, 10, "ok"), "feedback:called sys.exit()"),
+    "prints_megabytes": ((10, 10, 20, "ok"), "20 of 20 tests passed"),
+}
+
+
+@pytest.mark.parametrize("name", LIMIT_ROWS)
+def test_failure_modes_get_the_right_row(limits, name):
+    run, rows, out = limits
+    row, words = LIMIT_ROWS[name]
+    assert _points(rows[name]) == row
+    text = _feedback(out, name) if words.startswith("feedback:") else rows[name]["message"]
+    assert words.removeprefix("feedback:") in text
+
+
+def test_endless_loop_costs_its_function_and_the_other_is_still_graded(limits):
+    run, rows, out = limits
+    assert _points(rows["endless_loop"]) == (0, 10, 10, "timeout")
+    feedback = _feedback(out, "endless_loop")
+    assert feedback.count("did not finish within 1.5 s") == 2  # then the rest of its tests are skipped
+    assert "Not run: the 2 tests before it timed out or crashed." in feedback
+
+
+def test_printed_output_is_thrown_away(limits):
+    run, rows, out = limits
+    assert (out / "feedback" / "prints_megabytes.md").stat().st_size < 20_000
+    assert (out / "gradebook.csv").stat().st_size < 20_000
+
+
+# --- command line -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["grade", "--out", "x"], "required: SUBMISSION"),
+    (["grade", "no_such_notebook.ipynb", "--out", "x"], "no such file or folder"),
+    (["grade", "{nb}", "--out", "x", "--timeout", "0"], "must be more than 0"),
+    (["grade", "{nb}", "--out", "x", "--jobs", "two"], "not a whole number"),
+    (["grade", "{empty}", "--out", "x"], "no notebooks"),
+    (["grade", "{nb}", "{nb}", "--out", "x"], "both be named"),
+    (["grade", "{nb}", "--out", "{nb}"], "is a file"),
+    (["mark", "{nb}"], "invalid choice"),
+    (["release"], "required: --out"),
+])
+def test_usage_errors_exit_2_with_one_line(tmp_path, capsys, argv, words):
+    (tmp_path / "empty").mkdir()
+    argv = [a.format(nb=SOURCE_NOTEBOOK, empty=tmp_path / "empty") for a in argv]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1 and words in captured.err
