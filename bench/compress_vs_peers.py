@@ -114,17 +114,32 @@ def make_images(folder: Path, quick: bool) -> list[Path]:
     return paths
 
 
+# Runs one command and prints "seconds peak_kib status". Linux carries a process's peak memory
+# across fork and exec from its parent, so a child of this (large) benchmark would report at
+# least the benchmark's own peak; a child of this small launcher reports its own.
+LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    try:
+        os.execvp(sys.argv[1], sys.argv[1:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(command: list[str]) -> tuple[float, float]:
     """Run a command to the end: (wall seconds, peak resident memory of that process in MiB)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {process.stderr.read().decode().strip()}")
-    process.stderr.close()
-    return seconds, usage.ru_maxrss / 1024  # Linux reports kilobytes
+    done = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, *command], capture_output=True, text=True)
+    seconds, peak_kib, status = done.stdout.split()
+    if int(status) != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()}")
+    return float(seconds), int(peak_kib) / 1024  # Linux reports kibibytes
 
 
 def measure(image: Path, K: int, all_tools: list[Tool], repeat: int, out: Path) -> dict[str, dict]:
