@@ -61,10 +61,19 @@ TARGET_TIME_RATIO = 0.7  # issue 4: at most 0.7 x pngquant's wall time on the 12
 BIG = "china-12mp.png"
 
 # The quality test's images: small, and exact (PNG decoding does not vary between versions).
-REFERENCE_IMAGES = {
-    "chelsea_small.png": lambda: np.asarray(Image.open(IMAGES / "chelsea_small.png").convert("RGB")),
-    "coffee_crop.png": lambda: np.asarray(Image.open(IMAGES / "coffee.png").convert("RGB"))[100:228, 200:392],
-}
+# Each is a file of images/ and a crop [top, bottom, left, right] (None: the whole image); the
+# test rebuilds them from what the reference file records.
+REFERENCE_IMAGES = [
+    ("images/chelsea_small.png", None),
+    ("images/coffee.png", [100, 228, 200, 392]),
+]
+
+
+def reference_pixels(source: str, crop: list[int] | None) -> np.ndarray:
+    """``(H, W, 3) uint8`` pixels of a reference image (the same recipe as the quality test)."""
+    pixels = np.asarray(Image.open(ROOT / source).convert("RGB"))
+    return pixels if crop is None else pixels[crop[0]:crop[1], crop[2]:crop[3]]
+
 
 PILLOW_SCRIPT = (
     "import sys; from PIL import Image; "
@@ -199,16 +208,16 @@ def write_reference() -> None:
         sys.exit("error: pngquant is not installed (on Debian or Ubuntu: sudo apt-get install pngquant)")
     entries = []
     with tempfile.TemporaryDirectory() as folder:
-        for name, make in REFERENCE_IMAGES.items():
-            pixels = make()
-            source = Path(folder) / name
-            Image.fromarray(pixels).save(source)
+        for source, crop in REFERENCE_IMAGES:
+            pixels = reference_pixels(source, crop)
+            path = Path(folder) / "reference.png"
+            Image.fromarray(pixels).save(path)
             for K in KS:
-                target = Path(folder) / f"{K}-{name}"
+                target = Path(folder) / f"reference-{K}.png"
                 subprocess.run(["pngquant", "--nofs", "--speed", "4", "--force", str(K), "-o", str(target),
-                                str(source)], check=True)
+                                str(path)], check=True)
                 value = psnr(pixels, np.asarray(Image.open(target).convert("RGB")), peak=255.0)
-                entries.append({"image": name, "K": K, "psnr": round(value, 4)})
+                entries.append({"source": source, "crop": crop, "K": K, "psnr": round(value, 4)})
     REFERENCE.parent.mkdir(parents=True, exist_ok=True)
     REFERENCE.write_text(json.dumps({
         "tool": "pngquant --nofs --speed 4 K",
