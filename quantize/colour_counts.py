@@ -4,11 +4,12 @@ A 12-megapixel photo has about a million and a half distinct colours, so everyth
 step (clustering, nearest-colour search, the error count) works on each colour once, weighted by
 its count, instead of once per pixel. The palette index of every pixel is then one table lookup.
 
-Two routes, by the number of channels:
+Two routes:
 
-- RGB: pack each pixel into a 24-bit integer and count with ``np.bincount`` over all 2**24
-  values, about five times faster than ``np.unique`` (which sorts);
-- RGBA: 32-bit keys are too many to count densely, so ``np.unique`` sorts them.
+- RGB, and the opaque pixels of RGBA: pack each pixel into a 24-bit integer and count with
+  ``np.bincount`` over all 2**24 values, about five times faster than ``np.unique`` (a sort);
+- RGBA pixels that are not opaque: 32-bit keys are too many to count densely, so ``np.unique``
+  sorts them.
 
 :func:`bin_means` then coarsens a histogram into a few thousand bins that keep the weighted mean
 colour of their members: a cheap stand-in on which to search for a palette, which keeps rare
@@ -53,8 +54,9 @@ class ColourCounts:
     Attributes
     ----------
     colours : numpy.ndarray
-        ``(n, C) uint8`` distinct colours, ``C`` = 3 (RGB) or 4 (RGBA), in increasing order of
-        their packed value (red, then green, then blue, then alpha).
+        ``(n, C) uint8`` distinct colours, ``C`` = 3 (RGB) or 4 (RGBA). For RGBA, the colours
+        that are not opaque come first, then the opaque ones; each group in increasing order of
+        packed value (red, then green, then blue, then alpha).
     counts : numpy.ndarray
         ``(n,) int64`` number of pixels of each colour; sums to ``H * W``.
     shape : tuple of int
@@ -64,9 +66,13 @@ class ColourCounts:
     colours: np.ndarray
     counts: np.ndarray
     shape: tuple[int, int]
-    # (H*W,) int32 packed RGB key of each pixel, or (H*W,) intp index into ``colours`` (RGBA).
-    _pixel_keys: np.ndarray
-    _keys_are_packed: bool
+    # Pixels counted through the 2**24 table (all of RGB, the opaque ones of RGBA): their packed
+    # RGB keys, (m,) int32, and which pixels they are, (H*W,) bool (None: every pixel).
+    _dense_keys: np.ndarray
+    _dense_pixels: np.ndarray | None
+    # Every other pixel's row in ``colours``, (H*W - m,) intp; those rows come first.
+    _sparse_rows: np.ndarray
+    _sparse_colours: int
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -87,14 +93,38 @@ class ColourCounts:
         values = np.asarray(values)
         if values.shape != (len(self),):
             raise ValueError(f"need one value per distinct colour ({len(self)}), got shape {values.shape}")
-        if self._keys_are_packed:
-            # A 2**24 table: 16 MiB for uint8 values, and one gather over the pixels.
-            table = np.zeros(_RGB_KEYS, dtype=values.dtype)
-            table[_pack(self.colours)] = values
-            flat = table[self._pixel_keys]
-        else:
-            flat = values[self._pixel_keys]
+        sparse = self._sparse_colours
+        # A 2**24 table (16 MiB for uint8 values), then one gather over the pixels.
+        table = np.zeros(_RGB_KEYS, dtype=values.dtype)
+        table[_pack(self.colours[sparse:, :3])] = values[sparse:]
+        if self._dense_pixels is None:
+            return table[self._dense_keys].reshape(self.shape)
+        flat = np.empty(self.shape[0] * self.shape[1], dtype=values.dtype)
+        flat[self._dense_pixels] = table[self._dense_keys]
+        flat[~self._dense_pixels] = values[self._sparse_rows]
         return flat.reshape(self.shape)
+
+
+def _count_dense(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(N, 3) uint8`` pixels: (packed keys, distinct colours (n, 3) uint8, counts (n,) int64)."""
+    keys = _pack(pixels)
+    counts = np.bincount(keys, minlength=_RGB_KEYS)
+    distinct = np.flatnonzero(counts)
+    return keys, _unpack(distinct, 3), counts[distinct]
+
+
+def _unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True, return_counts=True)`` for ``(N,)`` integer keys.
+
+    The same result, from one stable argsort, in under half the time (1.1 s against 2.8 s for
+    12 M keys here).
+    """
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    rows = np.empty(len(keys), dtype=np.intp)
+    rows[order] = np.cumsum(np.concatenate([[False], ordered[1:] != ordered[:-1]]))
+    return ordered[starts], rows, np.diff(np.append(starts, len(keys)))
 
 
 def count_colours(pixels: np.ndarray) -> ColourCounts:
@@ -108,21 +138,25 @@ def count_colours(pixels: np.ndarray) -> ColourCounts:
     Returns
     -------
     ColourCounts
-        Memory: besides the result (``(H*W,)`` 4- or 8-byte keys), a transient 128 MiB table of
-        counts for RGB, or a sort of the keys for RGBA; linear in the number of pixels.
+        Time and memory are linear in the number of pixels: keys of 4 bytes a pixel and a
+        transient 128 MiB table of counts; for RGBA pixels that are not opaque, a sort of their
+        keys (a few times slower, but such pixels are usually few: edges and shadows).
     """
     pixels = np.asarray(pixels)
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
         raise ValueError(f"pixels must be (H, W, 3) or (H, W, 4) uint8, got {pixels.dtype} {pixels.shape}")
     height, width, channels = pixels.shape
-    keys = _pack(pixels.reshape(-1, channels))
+    flat = pixels.reshape(-1, channels)
     if channels == 3:
-        counts = np.bincount(keys, minlength=_RGB_KEYS)
-        distinct = np.flatnonzero(counts)
-        return ColourCounts(_unpack(distinct, 3), counts[distinct], (height, width), keys, True)
-    distinct, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    return ColourCounts(_unpack(distinct, channels), counts.astype(np.int64), (height, width),
-                        inverse.reshape(-1), False)
+        keys, colours, counts = _count_dense(flat)
+        return ColourCounts(colours, counts, (height, width), keys, None, np.zeros(0, np.intp), 0)
+    opaque = flat[:, 3] == 255
+    keys, opaque_colours, opaque_counts = _count_dense(flat[opaque, :3])
+    sparse, rows, sparse_counts = _unique(_pack(flat[~opaque]))
+    opaque_colours = np.hstack([opaque_colours, np.full((len(opaque_colours), 1), 255, np.uint8)])
+    colours = np.vstack([_unpack(sparse, 4), opaque_colours])
+    counts = np.concatenate([sparse_counts.astype(np.int64), opaque_counts])
+    return ColourCounts(colours, counts, (height, width), keys, opaque, rows.reshape(-1), len(sparse))
 
 
 def bin_means(colours: np.ndarray, weights: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -161,7 +195,7 @@ def bin_means(colours: np.ndarray, weights: np.ndarray, bits: int) -> tuple[np.n
         rank[occupied] = np.arange(len(occupied))
         inverse = rank[key]
     else:
-        _, inverse = np.unique(key, return_inverse=True)
+        _, inverse, _ = _unique(key)
     bin_weights = np.bincount(inverse, weights=weights)
     keep = bin_weights > 0
     sums = np.stack([np.bincount(inverse, weights=weights * colours[:, c]) for c in range(channels)], axis=1)

@@ -55,7 +55,8 @@ class Quantized:
         True if every pixel is reproduced exactly (the image had at most K colours; for RGBA,
         fully transparent pixels of any hidden colour count as one colour).
     colours_in : int
-        Distinct colours of the input (RGBA: counted before fully transparent ones are merged).
+        Distinct colours of the input; for RGBA, all fully transparent pixels count as one
+        colour, whatever their hidden RGB values.
     sse : float
         Sum over pixels and channels of the squared difference from the input, in 8-bit units
         (fully transparent pixels count as equal).
@@ -126,38 +127,38 @@ def quantize_pixels(pixels: np.ndarray, K: int, seed: int = 0) -> Quantized:
     pixels = np.asarray(pixels)
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
         raise ValueError(f"pixels must be (H, W, 3) or (H, W, 4) uint8, got {pixels.dtype} {pixels.shape}")
-    channels = pixels.shape[2]
-    counts = count_colours(pixels)
-    colours_in = len(counts)
-    if colours_in > K and channels == 4:
+    if pixels.shape[2] == 4:
         alpha = pixels[..., 3]
         if (alpha == 255).all():
             # An alpha channel with nothing in it: cluster in RGB, put the alpha back after.
             rgb = quantize_pixels(pixels[..., :3], K, seed)
             palette = np.hstack([rgb.palette, np.full((len(rgb.palette), 1), 255, np.uint8)])
-            return Quantized(palette, rgb.indices, rgb.lossless, colours_in, rgb.sse)
+            return Quantized(palette, rgb.indices, rgb.lossless, rgb.colours_in, rgb.sse)
         hidden = (alpha == 0) & pixels[..., :3].any(axis=2)
         if hidden.any():
             pixels = pixels.copy()
-            pixels[hidden] = 0  # an invisible colour is no colour: merge them all
-            counts = count_colours(pixels)
+            pixels[hidden] = 0  # an invisible colour is no colour: one entry serves them all
 
+    counts = count_colours(pixels)
     colours, weights = counts.colours, counts.counts.astype(np.float64)
     if len(counts) <= K:
         palette, labels, sse = colours, np.arange(len(colours), dtype=np.uint8), 0.0
     else:
-        transparent = (colours[:, 3] == 0) if channels == 4 else np.zeros(len(colours), dtype=bool)
-        if transparent.any() and K >= 2:
-            # colours are sorted by packed value, so (0, 0, 0, 0) is the first row.
-            fit = fit_palette(colours[1:], weights[1:], K - 1, seed)
+        transparent = np.flatnonzero(colours[:, 3] == 0) if pixels.shape[2] == 4 else []
+        if len(transparent) and K >= 2:
+            # Fully transparent pixels get an exact entry of their own; the rest share K - 1.
+            others = np.ones(len(colours), dtype=bool)
+            others[transparent] = False
+            fit = fit_palette(colours[others], weights[others], K - 1, seed)
             palette = np.vstack([np.zeros((1, 4), np.uint8), fit.palette])
-            labels = np.concatenate([[0], fit.labels.astype(np.intp) + 1]).astype(np.uint8)
+            labels = np.zeros(len(colours), dtype=np.uint8)
+            labels[others] = fit.labels + 1
         else:
             fit = fit_palette(colours, weights, K, seed)
             palette, labels = fit.palette, fit.labels
         sse = fit.sse
     palette, labels = _ordered(palette, labels, weights)
-    return Quantized(palette, counts.per_pixel(labels), sse == 0, colours_in, float(sse))
+    return Quantized(palette, counts.per_pixel(labels), sse == 0, len(counts), float(sse))
 
 
 def default_output_path(input_path: str | os.PathLike, K: int) -> Path:

@@ -3,19 +3,21 @@
 The palette minimises the mean squared error of the image (so it maximises PSNR), found in three
 stages, each on a finer version of the same weighted histogram:
 
-1. *Start*: bins of 5 bits a channel (a few thousand weighted means). Several starts are tried
-   when K is small, where K-means is most sensitive to its start and each run is cheap: median
-   cut along principal axes, median cut along colour axes, greedy k-means++ (seeded). The start
-   with the lowest error after Lloyd iterations wins.
-2. *Refine*: Lloyd iterations on bins of 6 bits a channel (tens of thousands of means).
+1. *Start*: bins of 5 bits a channel (4 for RGBA): a few thousand weighted means. Several starts
+   are tried when K is small, where K-means is most sensitive to its start and each run is
+   cheap: median cut along principal axes, median cut along colour axes, greedy k-means++
+   (seeded). The start with the lowest error after Lloyd iterations wins, and a few swaps of its
+   least useful centre try to improve it (:func:`~quantize.weighted_kmeans.swap_search`).
+2. *Refine*: Lloyd iterations on bins of 6 bits a channel (5 for RGBA): tens of thousands.
 3. *Finish*: Lloyd iterations on the distinct colours themselves, as many as a fixed work budget
-   of ``colours x K`` allows (at least one: every colour's own nearest centre, then the means),
-   then round the centres to 8 bits and give each colour its nearest 8-bit palette entry.
+   allows (at least one: every colour's own nearest centre, then the means), then round the
+   centres to 8 bits and give each colour its nearest 8-bit palette entry.
 
-A level that would not be smaller than the next (a small image) is skipped. A grey image (every
-colour has R = G = B) is a one-dimensional problem, solved exactly instead (:func:`_grey_palette`). Bin means, not bin
+A level that would not be smaller than the next (a small image) is skipped. Bin means, not bin
 centres nor a subsample of pixels, carry each bin: a random subsample of 20,000 colours lost up
-to 3.45 dB against pngquant, because rare saturated colours matter (see PEERS.md).
+to 3.45 dB against pngquant, because rare saturated colours matter (see PEERS.md). A grey image
+(every colour has R = G = B) is a one-dimensional problem, solved exactly instead
+(:func:`_grey_palette`).
 """
 
 from __future__ import annotations
@@ -29,8 +31,7 @@ from .weighted_kmeans import kmeans_plus_plus, lloyd, median_cut, nearest_centre
 
 __all__ = ["PaletteFit", "fit_palette"]
 
-COARSE_BITS = 5
-FINE_BITS = 6
+FINE_BITS = 6  # for RGB; the coarse level has one bit less
 # Work allowed for the Lloyd iterations on the distinct colours, in units of one colour against
 # one centre; an iteration costs about ``colours x (K + 32)`` (the 32: the updates and distances
 # that do not depend on K). 1.3 M colours take one iteration at K = 256, three at K = 16;
@@ -104,7 +105,9 @@ def fit_palette(colours: np.ndarray, weights: np.ndarray, K: int, seed: int = 0)
 
     # The levels, coarse to fine; a level is used only if it is much smaller than the next.
     levels = [(colours.astype(np.float32), weights)]
-    for bits in (FINE_BITS, COARSE_BITS):
+    # Bins of 6 and 5 bits a channel for RGB; 5 and 4 for RGBA, whose bins are 16 times as many.
+    fine_bits = FINE_BITS if colours.shape[1] == 3 else FINE_BITS - 1
+    for bits in (fine_bits, fine_bits - 1):
         means, bin_weights = bin_means(colours, weights, bits)
         if 4 * K <= len(means) <= len(levels[0][0]) // 2:
             levels.insert(0, (means.astype(np.float32), bin_weights))

@@ -29,7 +29,11 @@ def test_count_colours_matches_unique(channels):
     pixels = random_image(channels)
     counts = count_colours(pixels)
     colours, expected = np.unique(pixels.reshape(-1, channels), axis=0, return_counts=True)
-    assert np.array_equal(counts.colours, colours) and np.array_equal(counts.counts, expected)
+    order = np.lexsort(counts.colours.T[::-1])  # RGBA lists colours that are not opaque first
+    assert np.array_equal(counts.colours[order], colours) and np.array_equal(counts.counts[order], expected)
+    if channels == 4:
+        opaque = counts.colours[:, 3] == 255
+        assert 0 < opaque.sum() < len(counts) and not opaque[: (~opaque).sum()].any()
     assert counts.colours.dtype == np.uint8 and counts.counts.dtype == np.int64
     # per_pixel spreads one value per colour back to the pixels: here, each colour's own row.
     rows = counts.per_pixel(np.arange(len(counts)))
