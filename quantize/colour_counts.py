@@ -25,6 +25,8 @@ import numpy as np
 __all__ = ["ColourCounts", "count_colours", "bin_means"]
 
 _RGB_KEYS = 1 << 24
+# Below this many pixels, RGB colours are counted by sorting (see count_colours).
+DENSE_MIN_PIXELS = 1 << 20
 
 
 def _pack(pixels: np.ndarray) -> np.ndarray:
@@ -94,6 +96,8 @@ class ColourCounts:
         if values.shape != (len(self),):
             raise ValueError(f"need one value per distinct colour ({len(self)}), got shape {values.shape}")
         sparse = self._sparse_colours
+        if sparse == len(self):
+            return values[self._sparse_rows].reshape(self.shape)
         # A 2**24 table (16 MiB for uint8 values), then one gather over the pixels.
         table = np.zeros(_RGB_KEYS, dtype=values.dtype)
         table[_pack(self.colours[sparse:, :3])] = values[sparse:]
@@ -119,6 +123,8 @@ def _unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     The same result, from one stable argsort, in under half the time (1.1 s against 2.8 s for
     12 M keys here).
     """
+    if len(keys) == 0:
+        return keys, np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
@@ -147,9 +153,14 @@ def count_colours(pixels: np.ndarray) -> ColourCounts:
         raise ValueError(f"pixels must be (H, W, 3) or (H, W, 4) uint8, got {pixels.dtype} {pixels.shape}")
     height, width, channels = pixels.shape
     flat = pixels.reshape(-1, channels)
-    if channels == 3:
+    if channels == 3 and len(flat) >= DENSE_MIN_PIXELS:
         keys, colours, counts = _count_dense(flat)
         return ColourCounts(colours, counts, (height, width), keys, None, np.zeros(0, np.intp), 0)
+    if channels == 3:
+        # A small image: sorting its keys is quicker than clearing a 128 MiB table.
+        colours, rows, counts = _unique(_pack(flat))
+        return ColourCounts(_unpack(colours, 3), counts, (height, width), np.zeros(0, np.int32),
+                            np.zeros(len(flat), dtype=bool), rows, len(colours))
     opaque = flat[:, 3] == 255
     keys, opaque_colours, opaque_counts = _count_dense(flat[opaque, :3])
     sparse, rows, sparse_counts = _unique(_pack(flat[~opaque]))

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from quantize import colour_counts
 from quantize import weighted_kmeans as wk
 from quantize.colour_counts import bin_means, count_colours
 from quantize.palette import _grey_palette, fit_palette
@@ -24,8 +25,9 @@ def random_image(channels: int, shape=(37, 23), levels=6) -> np.ndarray:
 
 # --- colour counts -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("channels", [3, 4])
-def test_count_colours_matches_unique(channels):
+@pytest.mark.parametrize("channels, dense_from", [(3, 0), (3, 10**9), (4, 0)])
+def test_count_colours_matches_unique(channels, dense_from, monkeypatch):
+    monkeypatch.setattr(colour_counts, "DENSE_MIN_PIXELS", dense_from)  # both RGB routes
     pixels = random_image(channels)
     counts = count_colours(pixels)
     colours, expected = np.unique(pixels.reshape(-1, channels), axis=0, return_counts=True)
@@ -39,6 +41,15 @@ def test_count_colours_matches_unique(channels):
     rows = counts.per_pixel(np.arange(len(counts)))
     assert rows.shape == pixels.shape[:2]
     assert np.array_equal(counts.colours[rows], pixels)
+
+
+@pytest.mark.parametrize("alpha", [0, 128, 255])
+def test_count_colours_rgba_of_one_kind(alpha):
+    pixels = random_image(4)
+    pixels[..., 3] = alpha
+    counts = count_colours(pixels)
+    assert counts.counts.sum() == pixels.shape[0] * pixels.shape[1]
+    assert np.array_equal(counts.colours[counts.per_pixel(np.arange(len(counts)))], pixels)
 
 
 def test_count_colours_rejects_other_arrays():
