@@ -21,7 +21,7 @@ pngquant is a system package; on Debian or Ubuntu::
 
 Usage::
 
-    python bench/compress_vs_peers.py                 # full table (about two minutes)
+    python bench/compress_vs_peers.py                 # full table (a few minutes)
     python bench/compress_vs_peers.py --quick         # small photos only, one run each
     python bench/compress_vs_peers.py --write-reference   # store pngquant's PSNR for the tests
 
@@ -41,7 +41,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,11 +183,12 @@ def machine() -> str:
     except OSError:
         pass
     return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, numpy {np.__version__}, "
-            f"Pillow {PIL.__version__}, {pngquant_version() or 'pngquant not installed'}")
+            f"Pillow {PIL.__version__}, pngquant {pngquant_version() or 'not installed'}")
 
 
 def table(rows: list[tuple[str, int, dict[str, dict]]], have_pngquant: bool) -> str:
-    head = "| image | K | tool | time s | time / pngquant | PSNR dB | PSNR - pngquant | bytes | bytes / pngquant | peak MiB |"
+    head = ("| image | K | tool | time s | time / pngquant | PSNR dB | PSNR - pngquant | bytes | bytes / pngquant "
+            "| peak MiB |")
     lines = [head, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for image, K, results in rows:
         ref = results.get("pngquant") if have_pngquant else None

@@ -68,7 +68,8 @@ def test_options(capsys, photo, tmp_path):
 
 
 def test_lossless_is_reported(capsys, tmp_path):
-    Image.fromarray(np.array([[[0, 0, 0], [255, 0, 0]], [[0, 255, 0], [0, 0, 255]]], np.uint8)).save(tmp_path / "four.png")
+    four = np.array([[[0, 0, 0], [255, 0, 0]], [[0, 255, 0], [0, 0, 255]]], np.uint8)
+    Image.fromarray(four).save(tmp_path / "four.png")
     status, out, _ = run_main(capsys, tmp_path / "four.png", "-k", "4")
     assert status == 0 and "lossless" in out and "4 -> 4" in out
 
