@@ -49,6 +49,8 @@ class Quantized:
     palette : numpy.ndarray
         ``(k, C) uint8`` with ``k <= K`` and ``C`` the input's channels (3 RGB, 4 RGBA). Entries
         that are not opaque come first, then the rest from most to least used.
+        Fully transparent input pixels stay fully transparent (they share one entry), except at
+        K = 1, where the one entry is the mean of all pixels.
     indices : numpy.ndarray
         ``(H, W) uint8`` palette index of each pixel.
     lossless : bool
