@@ -1,0 +1,146 @@
+"""compress.py, the command: its output, its messages and its exit status.
+
+Most tests call ``compress.main`` in this process (fast); a few run the real command, to see what
+a user sees: exit status, one ``error:`` line, no traceback.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import compress
+
+ROOT = Path(__file__).resolve().parent.parent
+CAT = ROOT / "images" / "chelsea_small.png"
+
+
+@pytest.fixture
+def photo(tmp_path) -> Path:
+    """A copy of the 128 x 128 cat in a fresh folder."""
+    path = tmp_path / "cat.png"
+    path.write_bytes(CAT.read_bytes())
+    return path
+
+
+def run_main(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        status = compress.main([str(a) for a in argv])
+    except SystemExit as exc:  # argparse exits by itself
+        status = exc.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def assert_one_error_line(status: int, err: str, *words: str) -> None:
+    lines = err.strip().splitlines()
+    assert status == 2
+    assert lines and lines[-1].startswith("error: ")
+    assert all(line.startswith("usage:") or line.startswith(" ") for line in lines[:-1])
+    assert "Traceback" not in err
+    for word in words:
+        assert word in lines[-1]
+
+
+def test_compresses_with_defaults_and_reports(capsys, photo):
+    status, out, err = run_main(capsys, photo)
+    assert status == 0 and err == ""
+    target = photo.with_name("cat-k16.png")
+    assert Image.open(target).mode == "P"
+    for word in ("cat.png", "cat-k16.png", "bytes", "bits/pixel", "ratio", "PSNR", "dB", "colours", "time"):
+        assert word in out
+
+
+def test_options(capsys, photo, tmp_path):
+    target = tmp_path / "small.png"
+    status, out, _ = run_main(capsys, photo, "-k", "4", "-o", target, "--seed", "3")
+    assert status == 0 and "K = 4" in out
+    assert len(Image.open(target).getpalette()) // 3 <= 4
+    status, _, err = run_main(capsys, photo, "-k", "4", "-o", target)
+    assert_one_error_line(status, err, "already exists", "--force")
+    status, _, _ = run_main(capsys, photo, "--colours", "8", "-o", target, "--force")
+    assert status == 0 and len(Image.open(target).getpalette()) // 3 <= 8
+
+
+def test_lossless_is_reported(capsys, tmp_path):
+    four = np.array([[[0, 0, 0], [255, 0, 0]], [[0, 255, 0], [0, 0, 255]]], np.uint8)
+    Image.fromarray(four).save(tmp_path / "four.png")
+    status, out, _ = run_main(capsys, tmp_path / "four.png", "-k", "4")
+    assert status == 0 and "lossless" in out and "4 -> 4" in out
+
+
+def test_compare_writes_the_figure(capsys, photo, tmp_path):
+    figure = tmp_path / "side.png"
+    status, out, _ = run_main(capsys, photo, "--compare", figure)
+    assert status == 0 and "figure" in out
+    with Image.open(figure) as img:
+        assert img.width > img.height  # two images side by side
+    status, _, err = run_main(capsys, photo, "--compare", figure, "--force", "-o", tmp_path / "x.png", "-k", "8")
+    assert status == 0
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["{missing}"], ["no such file"]),
+    (["{photo}", "-k", "0"], ["K must be"]),
+    (["{photo}", "-k", "300"], ["K must be"]),
+    (["{photo}", "-k", "lots"], ["invalid int value"]),
+    (["{photo}", "--seed", "-4"], ["seed"]),
+    (["{photo}", "-o", "{tmp}/no/such/folder/out.png"], ["does not exist"]),
+    (["{photo}", "-o", "{photo}", "--force"], ["is the input"]),
+    (["{photo}", "-o", "{tmp}/out.gif"], [".png"]),
+    (["{photo}", "--compare", "{tmp}/figure.xyz"], [".png", ".pdf"]),
+    (["{photo}", "--compare", "{tmp}/out.png", "-o", "{tmp}/out.png"], ["also the output"]),
+    (["{photo}", "--no-such-option"], ["unrecognized arguments"]),
+    ([], ["required", "INPUT"]),
+])
+def test_mistakes_in_arguments(capsys, photo, tmp_path, argv, words):
+    fill = {"{missing}": str(tmp_path / "missing.png"), "{photo}": str(photo)}
+    argv = [fill.get(a, a).replace("{tmp}", str(tmp_path)) for a in argv]
+    status, out, err = run_main(capsys, *argv)
+    assert_one_error_line(status, err, *words)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.png"]  # nothing written
+
+
+def test_mistakes_in_files(capsys, tmp_path):
+    (tmp_path / "notes.png").write_text("not a picture")
+    status, _, err = run_main(capsys, tmp_path / "notes.png")
+    assert_one_error_line(status, err, "not an image")
+    data = CAT.read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+    status, _, err = run_main(capsys, tmp_path / "cut.png")
+    assert_one_error_line(status, err, "truncated")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.png", "notes.png"]
+
+
+def test_decompression_bomb(capsys, photo, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    status, _, err = run_main(capsys, photo)
+    assert_one_error_line(status, err, "too large", "decompression-bomb")
+
+
+# --- the real command, as a user runs it ------------------------------------------------------
+
+def command(*argv) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "compress.py"), *map(str, argv)],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_command_succeeds(photo):
+    done = command(photo, "-k", "8")
+    assert done.returncode == 0 and done.stderr == ""
+    assert "PSNR" in done.stdout and photo.with_name("cat-k8.png").exists()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["missing.png"], ["no such file"]),
+    (["{photo}", "-k", "x"], ["invalid int value"]),
+])
+def test_command_mistake_is_one_line_and_status_2(photo, argv, words):
+    done = command(*[str(photo) if a == "{photo}" else a for a in argv])
+    assert done.returncode == 2 and done.stdout == ""
+    assert_one_error_line(2, done.stderr, *words)

@@ -1,0 +1,207 @@
+"""The pieces behind compress.py: colour counts, weighted K-means, the palette fit, the PNG writer."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from quantize import colour_counts
+from quantize import weighted_kmeans as wk
+from quantize.colour_counts import bin_means, count_colours
+from quantize.palette import _grey_palette, fit_palette
+from quantize.png_writer import indexed_png_image, write_atomically, write_indexed_png
+
+RNG = np.random.default_rng(2026)
+
+
+def random_image(channels: int, shape=(37, 23), levels=6) -> np.ndarray:
+    """Few levels a channel, so colours repeat."""
+    return (RNG.integers(0, levels, (*shape, channels)) * 51).astype(np.uint8)
+
+
+# --- colour counts -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("channels, dense_from", [(3, 0), (3, 10**9), (4, 0)])
+def test_count_colours_matches_unique(channels, dense_from, monkeypatch):
+    monkeypatch.setattr(colour_counts, "DENSE_MIN_PIXELS", dense_from)  # both RGB routes
+    pixels = random_image(channels)
+    counts = count_colours(pixels)
+    colours, expected = np.unique(pixels.reshape(-1, channels), axis=0, return_counts=True)
+    order = np.lexsort(counts.colours.T[::-1])  # RGBA lists colours that are not opaque first
+    assert np.array_equal(counts.colours[order], colours) and np.array_equal(counts.counts[order], expected)
+    if channels == 4:
+        opaque = counts.colours[:, 3] == 255
+        assert 0 < opaque.sum() < len(counts) and not opaque[: (~opaque).sum()].any()
+    assert counts.colours.dtype == np.uint8 and counts.counts.dtype == np.int64
+    # per_pixel spreads one value per colour back to the pixels: here, each colour's own row.
+    rows = counts.per_pixel(np.arange(len(counts)))
+    assert rows.shape == pixels.shape[:2]
+    assert np.array_equal(counts.colours[rows], pixels)
+
+
+@pytest.mark.parametrize("alpha", [0, 128, 255])
+def test_count_colours_rgba_of_one_kind(alpha):
+    pixels = random_image(4)
+    pixels[..., 3] = alpha
+    counts = count_colours(pixels)
+    assert counts.counts.sum() == pixels.shape[0] * pixels.shape[1]
+    assert np.array_equal(counts.colours[counts.per_pixel(np.arange(len(counts)))], pixels)
+
+
+def test_count_colours_rejects_other_arrays():
+    with pytest.raises(ValueError):
+        count_colours(np.zeros((4, 4, 3), np.float32))
+    with pytest.raises(ValueError):
+        count_colours(np.zeros((4, 4), np.uint8))
+
+
+@pytest.mark.parametrize("bits", [3, 5, 8])
+def test_bin_means_keep_weight_and_mean(bits):
+    counts = count_colours(random_image(3, levels=40))
+    means, weights = bin_means(counts.colours, counts.counts, bits)
+    assert weights.sum() == counts.counts.sum()
+    total = counts.colours.T.astype(float) @ counts.counts
+    assert np.allclose(means.T @ weights, total)
+    assert len(means) <= min(len(counts), 2 ** (3 * bits))
+    if bits == 8:
+        assert np.allclose(means, counts.colours)
+
+
+# --- weighted K-means --------------------------------------------------------------------------
+
+def brute_nearest(points, centres):
+    d = ((points[:, None, :].astype(float) - centres[None].astype(float)) ** 2).sum(-1)
+    return d.argmin(1), d.min(1)
+
+
+@pytest.mark.parametrize("n", [1000, 40_000])  # 40,000 rows: shared between threads
+def test_nearest_centre_is_the_nearest(n):
+    points = RNG.random((n, 3)).astype(np.float32) * 255
+    centres = RNG.random((50, 3)) * 255
+    labels, sq = wk.nearest_centre(points, centres)
+    want, want_sq = brute_nearest(points, centres)
+    # float32 may only flip exact near-ties: the chosen centre is as near, to rounding.
+    assert np.allclose(sq, want_sq, atol=0.05)
+    assert (labels == want).mean() > 0.999
+
+
+def test_two_nearest():
+    points, centres = RNG.random((500, 3)) * 255, RNG.random((9, 3)) * 255
+    labels, first, second = wk.two_nearest(points, centres)
+    d = np.sort(((points[:, None] - centres[None]) ** 2).sum(-1), axis=1)
+    assert np.array_equal(labels, brute_nearest(points, centres)[0])
+    assert np.allclose(first, d[:, 0]) and np.allclose(second, d[:, 1])
+
+
+def test_lloyd_lowers_the_error_and_refills_empty_centres():
+    points = np.vstack([RNG.normal(m, 5, (200, 3)) for m in (30, 120, 220)])
+    weights = RNG.integers(1, 10, len(points)).astype(float)
+    start = np.array([[30, 30, 30], [31, 31, 31], [1000, 1000, 1000]], float)  # one is far from all
+    _, start_sq = wk.nearest_centre(points, start)
+    centres, sse, _ = wk.lloyd(points, weights, start)
+    labels, sq = wk.nearest_centre(points, centres)
+    assert len(np.unique(labels)) == 3  # the far centre was brought back into use
+    assert weights @ sq <= sse < weights @ start_sq
+    assert np.allclose(np.sort(centres[:, 0]), [30, 120, 220], atol=2)
+
+
+def test_centre_means_marks_empty_centres():
+    means, totals = wk.centre_means(np.ones((4, 2)), np.ones(4), np.array([0, 0, 2, 2]), 3)
+    assert np.array_equal(totals, [2, 0, 2]) and np.isnan(means[1]).all()
+
+
+def test_median_cut_and_kmeans_plus_plus():
+    points = RNG.random((300, 3)) * 255
+    weights = RNG.integers(1, 5, 300).astype(float)
+    for principal in (True, False):
+        centres = wk.median_cut(points, weights, 16, principal_axis=principal)
+        assert centres.shape == (16, 3) and len(np.unique(centres, axis=0)) == 16
+    assert len(wk.median_cut(points[:3], weights[:3], 8)) == 3  # no more boxes than points
+    a = wk.kmeans_plus_plus(points, weights, 10, np.random.default_rng(5))
+    b = wk.kmeans_plus_plus(points, weights, 10, np.random.default_rng(5))
+    assert np.array_equal(a, b) and len(np.unique(a, axis=0)) == 10
+
+
+def test_swap_search_never_worsens():
+    points = RNG.random((400, 3)) * 255
+    weights = np.ones(400)
+    centres, sse, _ = wk.lloyd(points, weights, points[:8])
+    better, better_sse = wk.swap_search(points, weights, centres, sse, 5, np.random.default_rng(0))
+    assert better_sse <= sse and better.shape == centres.shape
+
+
+# --- palette ---------------------------------------------------------------------------------
+
+def test_fit_palette_keeps_few_colours_exactly():
+    colours = np.array([[1, 2, 3], [4, 5, 6]], np.uint8)
+    fit = fit_palette(colours, np.array([3, 4]), 5)
+    assert np.array_equal(fit.palette, colours) and fit.sse == 0
+
+
+def test_fit_palette_reports_its_error():
+    counts = count_colours(random_image(3, shape=(60, 60), levels=30))
+    fit = fit_palette(counts.colours, counts.counts, 12, seed=1)
+    assert fit.palette.dtype == np.uint8 and len(fit.palette) <= 12
+    sq = ((counts.colours.astype(float) - fit.palette[fit.labels]) ** 2).sum(1)
+    assert fit.sse == pytest.approx(counts.counts @ sq)
+    assert np.array_equal(fit.labels, brute_nearest(counts.colours, fit.palette)[0])
+
+
+def test_grey_palette_is_optimal():
+    greys = np.array([0, 1, 3, 4, 8, 9, 10, 15], np.uint8)
+    weights = np.array([5, 1, 2, 7, 1, 3, 2, 4], float)
+    colours = np.repeat(greys[:, None], 3, axis=1)
+    fit = _grey_palette(colours, weights, 3)
+    best = min(weights @ np.min((greys[:, None] - np.array(p)[None]) ** 2, axis=1)
+               for p in itertools.combinations(range(16), 3))
+    assert fit.sse == pytest.approx(3 * best)
+    assert (fit.palette == fit.palette[:, :1]).all()
+    sq = ((colours.astype(float) - fit.palette[fit.labels]) ** 2).sum(1)
+    assert weights @ sq == pytest.approx(fit.sse)
+    # fit_palette takes this route for any grey histogram.
+    assert fit_palette(colours, weights, 3).sse == pytest.approx(fit.sse)
+
+
+# --- PNG writer ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("k, depth", [(2, 1), (4, 2), (16, 4), (17, 8), (256, 8)])
+def test_png_bit_depth_follows_the_palette_size(tmp_path, k, depth):
+    indices = (np.arange(64 * 8) % k).reshape(8, 64).astype(np.uint8)
+    palette = RNG.integers(0, 256, (k, 3), dtype=np.uint8)
+    size = write_indexed_png(tmp_path / "o.png", indices, palette)
+    data = (tmp_path / "o.png").read_bytes()
+    assert size == len(data) and data[24] == depth  # IHDR bit depth
+    with Image.open(tmp_path / "o.png") as img:
+        assert np.array_equal(np.asarray(img), indices)
+        assert np.array_equal(np.asarray(img.convert("RGB")), palette[indices])
+
+
+def test_png_transparency_round_trip(tmp_path):
+    palette = np.array([[0, 0, 0, 0], [9, 9, 9, 128], [200, 10, 10, 255]], np.uint8)
+    indices = np.array([[0, 1, 2], [2, 1, 0]], np.uint8)
+    write_indexed_png(tmp_path / "t.png", indices, palette)
+    with Image.open(tmp_path / "t.png") as img:
+        assert np.array_equal(np.asarray(img.convert("RGBA")), palette[indices])
+    assert "transparency" not in indexed_png_image(indices, palette[:, :3]).info
+
+
+def test_write_atomically_no_clobber_and_cleanup(tmp_path):
+    target = tmp_path / "f.bin"
+    write_atomically(target, lambda f: f.write(b"one"))
+    with pytest.raises(FileExistsError):
+        write_atomically(target, lambda f: f.write(b"two"))
+    assert target.read_bytes() == b"one"
+
+    def fail(f):
+        f.write(b"half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(target, fail, overwrite=True)
+    assert target.read_bytes() == b"one" and os.listdir(tmp_path) == ["f.bin"]
+    write_atomically(target, lambda f: f.write(b"three"), overwrite=True)
+    assert target.read_bytes() == b"three"

@@ -1,0 +1,68 @@
+"""Quality against pngquant, on small images, so that it cannot regress silently (no timing here).
+
+The reference PSNRs in tests/data/pngquant_reference.json were given by pngquant (its version is
+recorded there) and are rewritten by ``python bench/compress_vs_peers.py --write-reference``. CI
+has no pngquant, so the stored values are the test; where pngquant is installed, it is also run
+live on the same images.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from quantize.accounting import psnr
+from quantize.compressor import quantize_pixels
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = json.loads((ROOT / "tests" / "data" / "pngquant_reference.json").read_text())
+CASES = REFERENCE["psnr"]
+
+
+def pixels_of(case: dict) -> np.ndarray:
+    """The reference image, rebuilt from the recipe in the JSON (as the benchmark builds it)."""
+    pixels = np.asarray(Image.open(ROOT / case["source"]).convert("RGB"))
+    crop = case["crop"]
+    return pixels if crop is None else pixels[crop[0]:crop[1], crop[2]:crop[3]]
+
+
+def case_id(case: dict) -> str:
+    return f"{Path(case['source']).stem}{'-crop' if case['crop'] else ''}-K{case['K']}"
+
+
+@pytest.fixture(scope="module")
+def ours() -> dict[str, float]:
+    """Our PSNR on every case, computed once (the live test reuses it)."""
+    results = {}
+    for case in CASES:
+        pixels = pixels_of(case)
+        results[case_id(case)] = psnr(pixels, quantize_pixels(pixels, case["K"], seed=0).image(), peak=255.0)
+    return results
+
+
+def test_reference_covers_the_issue():
+    assert "pngquant" in REFERENCE["tool"] and REFERENCE["version"]
+    assert {case["K"] for case in CASES} == {16, 64, 256}
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_at_least_pngquants_stored_psnr(case, ours):
+    assert ours[case_id(case)] >= case["psnr"], (
+        f"PSNR {ours[case_id(case)]:.3f} dB is below pngquant's {case['psnr']:.3f} dB ({REFERENCE['version']})")
+
+
+@pytest.mark.skipif(shutil.which("pngquant") is None, reason="pngquant is not installed")
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_at_least_live_pngquants_psnr(case, ours, tmp_path):
+    pixels = pixels_of(case)
+    Image.fromarray(pixels).save(tmp_path / "in.png")
+    subprocess.run(["pngquant", "--nofs", "--speed", "4", "--force", str(case["K"]), "-o", str(tmp_path / "out.png"),
+                    str(tmp_path / "in.png")], check=True, timeout=60)
+    theirs = psnr(pixels, np.asarray(Image.open(tmp_path / "out.png").convert("RGB")), peak=255.0)
+    assert ours[case_id(case)] >= theirs
