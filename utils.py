@@ -10,6 +10,8 @@ so the notebook needs a single ``import utils``:
   :func:`plot_image_grid`, :func:`plot_k_sweep`
 - accounting (``quantize/accounting.py``): :func:`bit_budget`, :func:`indexed_png_bytes`,
   :func:`rgb_png_bytes`, :func:`psnr`, :func:`compression_report`
+- :func:`quantize_image`: a palette and an index per pixel from the library behind
+  ``compress.py`` (``quantize/compressor.py``), for photos of any size.
 - :func:`show_compression`: the palette, the side-by-side figure and the report, in one call.
 """
 
@@ -33,6 +35,7 @@ from quantize.accounting import (
     rgb_png_bytes,
     to_uint8,
 )
+from quantize.compressor import quantize_pixels
 from quantize.image_io import ImageReadError, load_image
 from quantize.plots import (
     plot_distortion,
@@ -64,6 +67,7 @@ __all__ = [
     "plot_rgb_space",
     "png_index_bits",
     "psnr",
+    "quantize_image",
     "rgb_png_bytes",
     "show_compression",
     "side_by_side",
@@ -96,6 +100,33 @@ def count_colours(image: np.ndarray) -> int:
     # One 24-bit integer per colour: counting distinct integers is much faster than distinct rows.
     packed = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
     return int(np.unique(packed).size)
+
+
+def quantize_image(image: np.ndarray, K: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A palette of at most K colours for an image, and each pixel's index, as compress.py makes them.
+
+    The library runs K-means on each distinct colour once, weighted by how many pixels have it,
+    from several good starts, so it is fast on photos of many megapixels. An image with at most
+    K distinct colours keeps every one of them exactly.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``(H, W, 3)`` float in [0, 1] (as :func:`load_image` gives) or uint8.
+    K : int
+        Largest number of colours, 1 to 256.
+    seed : int, optional
+        Seeds every random choice: the same image, K and seed give the same palette.
+
+    Returns
+    -------
+    palette : numpy.ndarray
+        ``(k, 3)`` float in [0, 1], ``k <= K``, most used colour first.
+    idx : numpy.ndarray
+        ``(H * W,)`` uint8 palette index of each pixel, in the order of ``image.reshape(-1, 3)``.
+    """
+    quantized = quantize_pixels(to_uint8(image), K, seed=seed)
+    return quantized.palette / 255.0, quantized.indices.ravel()
 
 
 def show_compression(image: np.ndarray, palette: np.ndarray, idx: np.ndarray,

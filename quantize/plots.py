@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.colors import to_hex
+from matplotlib.lines import Line2D
 from matplotlib.figure import Figure
 
 __all__ = [
@@ -156,8 +157,12 @@ def plot_rgb_space(pixels: np.ndarray, colours: np.ndarray | None = None,
     if centroids is not None:
         centroids = np.asarray(centroids, dtype=float)
         ax.scatter(*centroids.T, c=np.clip(centroids, 0, 1), s=160, marker="o", edgecolors="black",
-                   linewidths=1.5, alpha=1.0, depthshade=False, label="centroids")
-        ax.legend(loc="upper left", fontsize="small")
+                   linewidths=1.5, alpha=1.0, depthshade=False)
+        # A neutral proxy: the legend would otherwise show the first centroid's colour, as if
+        # every centroid had it.
+        marker = Line2D([], [], linestyle="", marker="o", markersize=10, markerfacecolor="white",
+                        markeredgecolor="black", markeredgewidth=1.5, label="centroids, each in its colour")
+        ax.legend(handles=[marker], loc="upper left", fontsize="small")
     ax.set(xlabel="red", ylabel="green", zlabel="blue", xlim=(0, 1), ylim=(0, 1), zlim=(0, 1), title=title)
     ax.view_init(elev=20, azim=-60)
     ax.set_box_aspect(None, zoom=0.88)  # room for the axis labels inside the figure

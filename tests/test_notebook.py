@@ -191,3 +191,76 @@ def test_kmeans_init_centroids_is_seeded_and_distinct(given_code):
     assert len(np.unique(a, axis=0)) == 10
     with pytest.raises(ValueError, match="only 10 distinct"):
         init(X, 11, np.random.default_rng(5))
+
+
+# --- the prose's claims about the stored outputs ----------------------------------------------------
+
+
+def _cell_after(notebook, marker):
+    """The first code cell whose source contains ``marker``."""
+    return next(cell for cell in _code_cells(notebook) if marker in cell.source)
+
+
+def test_the_story_of_the_first_run_is_what_happened(given_code):
+    """The prose after the first run: J barely moves for six iterations, then drops at 7 and 8, as
+    the centroid from (6, 2) reaches the bottom group and the one from (3, 3) moves to the top."""
+    X = np.loadtxt(SOURCE_NOTEBOOK.parent / "data" / "toy_points.csv", delimiter=",", skiprows=1)
+    start = np.array([[3.0, 3.0], [6.0, 2.0], [8.0, 5.0]])
+    centroids, idx, history = given_code["run_kMeans"](X, start, 10, verbose=False)
+    J = np.array(history["J"])
+    assert len(J) - 1 == 9  # "At iteration 9 no example changes cluster"
+    assert J[1:7].max() / J[1:7].min() < 1.1  # "J barely moves"
+    assert J[8] < 0.25 * J[6]  # "At iterations 7 and 8 ... J drops"
+    # Where each centroid ends: the groups' centres are (2, 5), (3, 1) and (6, 3) (data/make_toy_points.py).
+    centres = np.array([[2.0, 5.0], [3.0, 1.0], [6.0, 3.0]])
+    nearest = np.argmin(((centroids[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
+    assert nearest.tolist() == [0, 1, 2]  # (3, 3) to the top, (6, 2) to the bottom, (8, 5) to the right
+    first = given_code["find_closest_centroids"](X, start)
+    assert np.sum(first == 0) > 150  # "the centroid that starts at (3, 3) holds both groups on the left"
+
+
+@pytest.fixture(scope="module")
+def photo_runs(given_code):
+    """The K = 16 run on china.jpg as the notebook makes it, and the same run to convergence."""
+    from utils import load_image
+
+    image = load_image(SOURCE_NOTEBOOK.parent / "images" / "china.jpg")
+    X = image.reshape(-1, 3)
+    start = given_code["kMeans_init_centroids"](X, 16, np.random.default_rng(0))
+    capped = given_code["run_kMeans"](X, start, 30, verbose=False)
+    converged = given_code["run_kMeans"](X, start, 1000, verbose=False)
+    return image, capped, converged
+
+
+def test_running_the_photo_to_convergence_is_not_worth_it(photo_runs):
+    """The prose: about 100 iterations to converge, for less than 0.1 dB."""
+    from utils import psnr
+
+    image, (centroids, idx, history), (c_end, idx_end, history_end) = photo_runs
+    assert len(history["J"]) - 1 == 30  # stopped at its cap
+    iterations = len(history_end["J"]) - 1
+    assert 80 <= iterations <= 130 and iterations >= 2.5 * 30  # "about 100", "three times the wait"
+    gain = psnr(image, c_end[idx_end].reshape(image.shape)) - psnr(image, centroids[idx].reshape(image.shape))
+    assert 0 <= gain < 0.1
+
+
+def test_the_palette_has_no_true_green(photo_runs):
+    """The prose: the trees become olive and grey tones, no colour of the palette is a true green."""
+    _, (centroids, _, _), _ = photo_runs
+    rgb = np.round(centroids * 255)
+    assert not np.any((rgb[:, 1] > rgb[:, 0] + 20) & (rgb[:, 1] > rgb[:, 2] + 20))
+
+
+def test_the_sweep_table_bears_out_its_prose(notebook):
+    """The prose after the effect of K: gains largest first and about 2 dB at the end; the PNG
+    half the information count or less, least of it for the smallest K; K = 8 smaller than 16."""
+    lines = _stdout(_cell_after(notebook, "Ks = [2, 4, 8, 16, 32, 64]")).splitlines()[1:]
+    rows = [line.replace(",", "").replace("x", "").replace("dB", "").split() for line in lines]
+    K, information, png, psnr_db = ([float(row[i]) for row in rows] for i in (0, 3, 4, 6))
+    gains = [float(row[7]) for row in rows[1:]]
+    assert K == [2, 4, 8, 16, 32, 64]
+    assert np.allclose(gains, np.diff(psnr_db), atol=0.011)
+    assert gains[0] == max(gains) and all(1.5 <= g <= 2.5 for g in gains[-2:])
+    share = np.array(png) / np.array(information)
+    assert np.all(share <= 0.5) and share[0] == share.min()
+    assert png[K.index(8)] < png[K.index(16)]

@@ -39,3 +39,26 @@ def test_show_compression_draws_two_figures_and_prints_the_report(capsys, monkey
     assert f"{report.indexed_png_bytes:,} bytes" in shown[1].axes[1].get_title()
     assert str(report) in capsys.readouterr().out
     plt.close("all")
+
+
+def test_quantize_image_gives_a_float_palette_and_flat_indices_that_rebuild_the_image():
+    image = utils.load_image("images/chelsea_small.png")
+    palette, idx = utils.quantize_image(image, 16)
+    assert palette.shape == (16, 3) and palette.dtype == np.float64
+    assert 0.0 <= palette.min() and palette.max() <= 1.0
+    assert idx.shape == (image.shape[0] * image.shape[1],) and idx.max() < 16
+    # Same PSNR as the library reports for the same pixels: the float round trip loses nothing.
+    from quantize.compressor import quantize_pixels
+    expected = quantize_pixels(utils.to_uint8(image), 16, seed=0).psnr
+    assert np.isclose(utils.psnr(image, palette[idx].reshape(image.shape)), expected, atol=1e-9)
+    again, idx_again = utils.quantize_image(image, 16)
+    assert np.array_equal(again, palette) and np.array_equal(idx_again, idx)
+
+
+def test_quantize_image_keeps_every_colour_of_an_image_with_at_most_K_of_them():
+    rng = np.random.default_rng(1)
+    colours = rng.integers(0, 256, size=(5, 3)).astype(np.uint8)
+    image = colours[rng.integers(0, 5, size=(20, 30))]
+    palette, idx = utils.quantize_image(image, 16)
+    assert len(palette) == 5
+    assert np.array_equal(utils.to_uint8(palette[idx]).reshape(image.shape), image)
