@@ -5,6 +5,7 @@
 # For instructors (docs/grading.md):
 #   make release                         write the learner's copy into release/
 #   make grade SUBMISSIONS="subs/"       grade notebooks (or folders of them) into grades/
+# Benchmarks: make bench (all), make bench-compress (compress.py against pngquant, installed if missing)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -13,13 +14,14 @@ NOTEBOOK := image_compression.ipynb
 JUPYTER_ARGS ?=
 SUBMISSIONS ?=
 GRADE_ARGS ?=
+BENCH_ARGS ?=
 
 # The notebook's stored outputs are compared digit for digit: run it with one BLAS/OpenMP thread and
 # a fixed hash seed, both when it is executed for committing (make notebook) and when it is checked.
 NOTEBOOK_ENV := PYTHONHASHSEED=0 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 NBVAL_OPTS := --nbval --nbval-current-env
 
-.PHONY: run test test-fast notebook html bench release grade clean
+.PHONY: run test test-fast notebook html bench bench-compress pngquant release grade clean
 
 $(BIN)/activate: 
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
@@ -63,9 +65,18 @@ grade: $(VENV)/.installed
 	@test -n "$(SUBMISSIONS)" || { echo 'make grade: say what to grade: make grade SUBMISSIONS="path/to/notebooks/"' >&2; exit 2; }
 	$(BIN)/python -m grading grade $(SUBMISSIONS) --out grades $(GRADE_ARGS)
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed bench-compress
 	$(BIN)/python bench/kmeans_vs_sklearn.py
 	$(BIN)/python bench/notebook_runtime.py
+
+# compress.py against pngquant and Pillow (a few minutes); options from BENCH_ARGS, e.g. "--quick".
+bench-compress: $(VENV)/.installed pngquant
+	$(BIN)/python bench/compress_vs_peers.py $(BENCH_ARGS)
+
+# pngquant, the benchmark's peer, is a system package: installed with apt-get (Debian, Ubuntu) if missing.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+pngquant:
+	@command -v pngquant >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y pngquant; }
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
