@@ -27,8 +27,9 @@ from grading.source import GRADED_TAG, SOURCE_NOTEBOOK, SolutionMarkerError, sol
 __all__ = ["ReleaseError", "LEARNER_FILES", "learner_files", "learner_notebook", "placeholder", "write_release"]
 
 # Copied from next to the source notebook: what the notebook imports (utils.py imports quantize/)
-# and reads. grading/, tests/, bench/ and the Makefile stay with the instructor.
-LEARNER_FILES = ("utils.py", "public_tests.py", "requirements.txt", "quantize", "data", "images")
+# and reads, and compress.py, which its summary offers for the learner's own photos. grading/,
+# tests/, bench/ and the Makefile stay with the instructor.
+LEARNER_FILES = ("utils.py", "public_tests.py", "compress.py", "requirements.txt", "quantize", "data", "images")
 LEARNER_README = Path(__file__).with_name("learner_readme.md")
 # Notebook-level metadata a learner's Jupyter needs; anything else is the instructor's.
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")

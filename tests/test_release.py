@@ -124,7 +124,8 @@ def test_release_holds_exactly_the_learners_files(release):
                          if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")}
     assert files == expected
     assert not any(name.startswith(("grading/", "tests/", "bench/")) or name == "Makefile" for name in files)
-    for required in ("utils.py", "public_tests.py", "requirements.txt", "quantize/__init__.py", "data/toy_points.csv"):
+    for required in ("utils.py", "public_tests.py", "compress.py", "requirements.txt", "quantize/__init__.py",
+                     "data/toy_points.csv"):
         assert required in files
 
 
