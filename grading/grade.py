@@ -282,9 +282,23 @@ def grade_submission(path: Path, name: str, suite: list[PreparedTest], folder: P
     result.status = next((status for status in ("invalid", "timeout", "error") if status in flags), "ok")
     passed = sum(test.passed for test in result.tests)
     count = f"{passed} of {len(result.tests)} tests passed"
-    result.message = count if result.status == "ok" else f"{flags[result.status]}; {count}"
+    result.message = f"{_first_problem(result.tests)}; {count}" if result.status == "ok" else f"{flags[result.status]}; {count}"
+    result.message = result.message.removeprefix("; ")
     result.seconds = time.monotonic() - started
     return result
+
+
+def _first_problem(tests: list[TestResult]) -> str:
+    """The gradebook's note on a submission that ran: what was not written, or the first failure.
+
+    An instructor reading the gradebook should tell "not attempted" from "attempted but wrong".
+    """
+    unwritten = [function for function in dict.fromkeys(test.function for test in tests)
+                 if all("is not implemented yet" in test.message for test in tests if test.function == function)]
+    if unwritten:
+        return ", ".join(f"{function} not implemented" for function in unwritten)
+    failed = next((test for test in tests if not test.passed), None)
+    return "" if failed is None else f"first failed: {failed.function}: {failed.title}"
 
 
 def _start(session: Session, timeout: float, result: SubmissionResult, flags: dict[str, str], limits: Limits) -> str:

@@ -103,14 +103,20 @@ def plot_kmeans_progress(X: np.ndarray, centroid_history, idx: np.ndarray, ax=No
     colours = cluster_colours(K)
     fig, ax = _new_axes(ax, (6, 5))
     ax.scatter(X[:, 0], X[:, 1], s=14, c=colours[idx], alpha=0.55, linewidths=0)
+    # Each path in its cluster's colour, darkened so it stands out from the points: paths that
+    # cross or run side by side stay tellable apart.
+    path_colours = 0.65 * colours[:, :3]
     for k in range(K):
-        ax.plot(history[:, k, 0], history[:, k, 1], "-", color="black", linewidth=1.2, zorder=3)
-        ax.plot(history[:-1, k, 0], history[:-1, k, 1], "x", color="black", markersize=6, zorder=3)
+        ax.plot(history[:, k, 0], history[:, k, 1], "-", color=path_colours[k], linewidth=1.8, zorder=3)
+        ax.plot(history[:-1, k, 0], history[:-1, k, 1], "x", color=path_colours[k], markersize=6, zorder=3)
     ax.scatter(history[0, :, 0], history[0, :, 1], s=90, facecolors="white", edgecolors="black",
                linewidths=1.5, zorder=4, label="initial centroid")
     ax.scatter(history[-1, :, 0], history[-1, :, 1], s=220, marker="*", c=colours,
-               edgecolors="black", linewidths=1.2, zorder=5, label="final centroid")
-    ax.plot([], [], "-x", color="black", label="path, one step per iteration")
+               edgecolors="black", linewidths=1.2, zorder=5)
+    # Neutral proxies: a legend entry drawn from the data would show the first cluster's colour.
+    ax.plot([], [], linestyle="", marker="*", markersize=14, markerfacecolor="white",
+            markeredgecolor="black", label="final centroid")
+    ax.plot([], [], "-x", color="0.3", label="path, one step per iteration")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title, aspect="equal")
     ax.legend(loc="best", fontsize="small")
     return fig
@@ -153,11 +159,13 @@ def plot_rgb_space(pixels: np.ndarray, colours: np.ndarray | None = None,
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(pixels), size=min(sample, len(pixels)), replace=False)
     fig, ax = _new_axes(ax, (6, 6), projection="3d")
+    # mplot3d sorts artists by depth, which hid centroids behind the pixels: draw them on top.
+    ax.computed_zorder = False
     ax.scatter(*pixels[chosen].T, c=np.clip(colours[chosen], 0, 1), s=6, alpha=0.8, depthshade=False)
     if centroids is not None:
         centroids = np.asarray(centroids, dtype=float)
         ax.scatter(*centroids.T, c=np.clip(centroids, 0, 1), s=160, marker="o", edgecolors="black",
-                   linewidths=1.5, alpha=1.0, depthshade=False)
+                   linewidths=1.5, alpha=1.0, depthshade=False, zorder=10)
         # A neutral proxy: the legend would otherwise show the first centroid's colour, as if
         # every centroid had it.
         marker = Line2D([], [], linestyle="", marker="o", markersize=10, markerfacecolor="white",
@@ -195,7 +203,7 @@ def plot_palette(palette: np.ndarray, counts: np.ndarray | None = None, ax=None,
         label = to_hex(palette[k])
         if counts is not None:
             label += f"\n{100 * counts[k] / np.sum(counts):.1f}%"
-        ax.text(col + 0.46, -row - 0.08, label, ha="center", va="top", fontsize=7)
+        ax.text(col + 0.46, -row - 0.08, label, ha="center", va="top", fontsize=8.5)
     ax.set(xlim=(-0.1, cols), ylim=(-(rows - 1) - 0.5, 0.7), aspect="equal")
     ax.set_axis_off()
     ax.set_title(title if title is not None else f"Palette: {K} colours"

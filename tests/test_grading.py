@@ -308,6 +308,8 @@ def test_correct_submission_gets_full_marks_quickly(normal):
 def test_released_notebook_scores_zero_and_says_not_implemented(normal):
     run, rows, out = normal
     assert _points(rows["released"]) == (0, 0, 0, "ok")
+    assert rows["released"]["message"] == ("find_closest_centroids not implemented, compute_centroids not implemented; "
+                                           "0 of 20 tests passed")
     feedback = _feedback(out, "released")
     assert feedback.count("is not implemented yet") == 20 and "# YOUR CODE HERE" in feedback
 
@@ -327,6 +329,10 @@ def test_typical_mistakes_lose_the_right_points_with_the_right_explanation(norma
     name = _notebook_with(mistake, table)
     assert rows[name]["status"] == "ok"
     assert float(rows[name][function]) == expected
+    if expected < 10:  # the gradebook names the first failed test (a notebook holds two mistakes)
+        assert rows[name]["message"].startswith("first failed: ")
+        failed = rows[name]["message"].removeprefix("first failed: ").split("; ")[0]
+        assert f"## {failed.split(': ', 1)[0]}:" in _feedback(out, name)
     section = _section(_feedback(out, name), function)
     for word in words:
         assert word in section, f"{mistake}: {word!r} not in feedback"

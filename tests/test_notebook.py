@@ -254,7 +254,7 @@ def test_the_palette_has_no_true_green(photo_runs):
 def test_the_sweep_table_bears_out_its_prose(notebook):
     """The prose after the effect of K: gains largest first and about 2 dB at the end; the PNG
     half the information count or less, least of it for the smallest K; K = 8 smaller than 16."""
-    lines = _stdout(_cell_after(notebook, "Ks = [2, 4, 8, 16, 32, 64]")).splitlines()[1:]
+    lines = _stdout(_cell_after(notebook, "Ks = [2, 4, 8, 16, 32, 64]")).splitlines()[2:]  # 2 header lines
     rows = [line.replace(",", "").replace("x", "").replace("dB", "").split() for line in lines]
     K, information, png, psnr_db = ([float(row[i]) for row in rows] for i in (0, 3, 4, 6))
     gains = [float(row[7]) for row in rows[1:]]
@@ -264,3 +264,10 @@ def test_the_sweep_table_bears_out_its_prose(notebook):
     share = np.array(png) / np.array(information)
     assert np.all(share <= 0.5) and share[0] == share.min()
     assert png[K.index(8)] < png[K.index(16)]
+
+
+def test_the_speed_limit_the_notebook_states_is_the_graders(notebook):
+    from grading import settings
+
+    exercise = next(cell.source for cell in notebook.cells if "### Exercise 1" in cell.source)
+    assert f"at most {settings.SPEED_MAX_RATIO:g} times as long" in exercise
