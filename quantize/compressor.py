@@ -53,9 +53,6 @@ class Quantized:
         K = 1, where the one entry is the mean of all pixels.
     indices : numpy.ndarray
         ``(H, W) uint8`` palette index of each pixel.
-    lossless : bool
-        True if every pixel is reproduced exactly (the image had at most K colours; for RGBA,
-        fully transparent pixels of any hidden colour count as one colour).
     colours_in : int
         Distinct colours of the input; for RGBA, all fully transparent pixels count as one
         colour, whatever their hidden RGB values.
@@ -66,9 +63,14 @@ class Quantized:
 
     palette: np.ndarray
     indices: np.ndarray
-    lossless: bool
     colours_in: int
     sse: float
+
+    @property
+    def lossless(self) -> bool:
+        """True if every pixel is reproduced exactly (the image had at most K colours; for RGBA,
+        fully transparent pixels of any hidden colour count as one colour)."""
+        return self.sse == 0
 
     def image(self) -> np.ndarray:
         """The quantised image, ``palette[indices]``: ``(H, W, C) uint8``."""
@@ -135,7 +137,7 @@ def quantize_pixels(pixels: np.ndarray, K: int, seed: int = 0) -> Quantized:
             # An alpha channel with nothing in it: cluster in RGB, put the alpha back after.
             rgb = quantize_pixels(pixels[..., :3], K, seed)
             palette = np.hstack([rgb.palette, np.full((len(rgb.palette), 1), 255, np.uint8)])
-            return Quantized(palette, rgb.indices, rgb.lossless, rgb.colours_in, rgb.sse)
+            return Quantized(palette, rgb.indices, rgb.colours_in, rgb.sse)
         hidden = (alpha == 0) & pixels[..., :3].any(axis=2)
         if hidden.any():
             pixels = pixels.copy()
@@ -160,7 +162,7 @@ def quantize_pixels(pixels: np.ndarray, K: int, seed: int = 0) -> Quantized:
             palette, labels = fit.palette, fit.labels
         sse = fit.sse
     palette, labels = _ordered(palette, labels, weights)
-    return Quantized(palette, counts.per_pixel(labels), sse == 0, len(counts), float(sse))
+    return Quantized(palette, counts.per_pixel(labels), len(counts), float(sse))
 
 
 def default_output_path(input_path: str | os.PathLike, K: int) -> Path:
@@ -186,8 +188,12 @@ class CompressReport:
     colours_in: int
     colours_out: int
     psnr_db: float
-    lossless: bool
     seconds: float
+
+    @property
+    def lossless(self) -> bool:
+        """True if the output reproduces the input exactly (its PSNR is infinite)."""
+        return math.isinf(self.psnr_db)
 
     @property
     def pixels(self) -> int:
@@ -293,7 +299,7 @@ def compress_file(input_path: str | os.PathLike, output_path: str | os.PathLike 
     return CompressReport(
         input_path=input_path, output_path=output_path, width=width, height=height, K=K,
         input_bytes=input_bytes, output_bytes=output_bytes, colours_in=quantized.colours_in,
-        colours_out=len(quantized.palette), psnr_db=quantized.psnr, lossless=quantized.lossless,
+        colours_out=len(quantized.palette), psnr_db=quantized.psnr,
         seconds=time.perf_counter() - started,
     )
 

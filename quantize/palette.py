@@ -15,7 +15,8 @@ stages, each on a finer version of the same weighted histogram:
 
 A level that would not be smaller than the next (a small image) is skipped. Bin means, not bin
 centres nor a subsample of pixels, carry each bin: a random subsample of 20,000 colours lost up
-to 3.45 dB against pngquant, because rare saturated colours matter (see PEERS.md). A grey image
+to 3.45 dB against pngquant, because rare saturated colours matter (measured once, by hand,
+on the repository's photos). A grey image
 (every colour has R = G = B) is a one-dimensional problem, solved exactly instead
 (:func:`_grey_palette`).
 """

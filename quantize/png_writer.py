@@ -16,7 +16,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image
 
-__all__ = ["write_atomically", "write_indexed_png", "indexed_png_image"]
+__all__ = ["write_atomically", "write_indexed_png", "indexed_png_image", "png_save_options"]
 
 
 def indexed_png_image(indices: np.ndarray, palette: np.ndarray) -> Image.Image:
@@ -47,6 +47,23 @@ def indexed_png_image(indices: np.ndarray, palette: np.ndarray) -> Image.Image:
         # tRNS may stop after the last entry that is not opaque; the rest default to 255.
         img.info["transparency"] = alpha[: np.flatnonzero(alpha < 255)[-1] + 1].tobytes()
     return img
+
+
+def png_save_options(k: int) -> dict:
+    """Pillow's PNG options for a palette of ``k`` colours: how every indexed PNG here is written.
+
+    The notebook's byte counts (:func:`quantize.accounting.indexed_png_bytes`) and the files of
+    ``compress.py`` use the same options, so the same palette and indices give the same size.
+    """
+    options = {"compress_level": 6}
+    if k <= 16:
+        # 1, 2 or 4 bits a pixel: zlib's run-length strategy gave files 1-10 % smaller than its
+        # default on every photo tried, and 4x faster (0.07 s instead of 0.3 s at 12 MP).
+        # At 8 bits it is 20-60 % larger, so the default strategy stays; level 9 would save
+        # 1-3 % for 3-5x the time, and ``optimize=True`` takes seconds (measured once, by hand,
+        # on the repository's photos and a 12-megapixel one).
+        options["compress_type"] = zlib.Z_RLE  # Pillow hands it to zlib as the strategy
+    return options
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None], overwrite: bool = False) -> None:
@@ -128,12 +145,6 @@ def write_indexed_png(path: str | os.PathLike, indices: np.ndarray, palette: np.
         Bytes written.
     """
     img = indexed_png_image(indices, palette)
-    options = {"compress_level": 6}
-    if len(palette) <= 16:
-        # 1, 2 or 4 bits a pixel: zlib's run-length strategy gave files 1-10 % smaller than its
-        # default on every photo tried, and 4x faster (0.07 s instead of 0.3 s at 12 MP).
-        # At 8 bits it is 20-60 % larger, so the default strategy stays; level 9 would save
-        # 1-3 % for 3-5x the time, and ``optimize=True`` takes seconds (PEERS.md).
-        options["compress_type"] = zlib.Z_RLE  # Pillow hands it to zlib as the strategy
+    options = png_save_options(len(palette))
     write_atomically(path, lambda file: img.save(file, format="PNG", **options), overwrite=overwrite)
     return os.path.getsize(path)

@@ -121,3 +121,15 @@ def test_compression_report_accepts_uint8_images():
     idx = np.array([[0, 1], [1, 0]])
     report = compression_report(palette[idx], palette, idx)
     assert report.psnr_db == math.inf
+
+
+def test_indexed_png_bytes_is_the_size_of_the_file_compress_writes(tmp_path):
+    from quantize.compressor import quantize_pixels
+    from quantize.image_io import image_to_array, read_image
+    from quantize.png_writer import write_indexed_png
+
+    pixels = image_to_array(read_image("images/chelsea_small.png"))
+    for K in (8, 16, 64):  # the run-length strategy (K <= 16) and zlib's default
+        q = quantize_pixels(pixels, K)
+        written = write_indexed_png(tmp_path / f"k{K}.png", q.indices, q.palette)
+        assert indexed_png_bytes(q.indices, q.palette) == written

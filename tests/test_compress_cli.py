@@ -80,8 +80,18 @@ def test_compare_writes_the_figure(capsys, photo, tmp_path):
     assert status == 0 and "figure" in out
     with Image.open(figure) as img:
         assert img.width > img.height  # two images side by side
+    before = figure.read_bytes()
     status, _, err = run_main(capsys, photo, "--compare", figure, "--force", "-o", tmp_path / "x.png", "-k", "8")
+    assert status == 0 and figure.read_bytes() != before  # replaced: the K = 8 figure
+
+
+def test_the_example_in_docs_compress_md(capsys, tmp_path):
+    """docs/compress.md shows this run's report; every figure in it but the time is kept true here."""
+    example = (ROOT / "docs" / "compress.md").read_text()
+    status, out, _ = run_main(capsys, ROOT / "images" / "chelsea.png", "-k", "8", "-o", tmp_path / "chelsea-k8.png")
     assert status == 0
+    for line in out.splitlines()[2:5]:  # size, colours, quality
+        assert line in example, line
 
 
 @pytest.mark.parametrize("argv, words", [

@@ -126,12 +126,15 @@ def test_median_cut_and_kmeans_plus_plus():
     assert np.array_equal(a, b) and len(np.unique(a, axis=0)) == 10
 
 
-def test_swap_search_never_worsens():
-    points = RNG.random((400, 3)) * 255
-    weights = np.ones(400)
-    centres, sse, _ = wk.lloyd(points, weights, points[:8])
-    better, better_sse = wk.swap_search(points, weights, centres, sse, 5, np.random.default_rng(0))
-    assert better_sse <= sse and better.shape == centres.shape
+def test_swap_search_escapes_a_local_minimum_of_lloyd():
+    # Three groups; Lloyd started with two centres in the first group and one between the others
+    # stays stuck there. A swap moves the spare centre to where the error is.
+    points = np.vstack([RNG.normal(mean, 3, (100, 3)) for mean in (20, 120, 230)])
+    weights = np.ones(300)
+    centres, sse, _ = wk.lloyd(points, weights, np.array([[18.0] * 3, [22.0] * 3, [175.0] * 3]))
+    better, better_sse = wk.swap_search(points, weights, centres, sse, 3, np.random.default_rng(0))
+    assert better_sse < 0.1 * sse
+    assert np.allclose(np.sort(better[:, 0]), [20, 120, 230], atol=3)
 
 
 # --- palette ---------------------------------------------------------------------------------
