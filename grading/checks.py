@@ -15,11 +15,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Outcome", "judge", "judge_speed", "describe_inputs"]
+from grading.source import ARGUMENT_NAMES
+
+__all__ = ["Outcome", "judge", "judge_speed", "describe_inputs", "speed_timeout"]
 
 UINT8_HINT = (
     " The inputs are uint8 here, and numpy arithmetic on uint8 wraps around at 256 (X - mu, 2 * X, "
     "X**2, or Python's sum over uint8 rows, overflow silently): convert first, X.astype(np.float64)."
+)
+# What a failed speed test advises, whether it finished too slowly or was stopped at its time cap.
+SPEED_HINT = (
+    " A Python loop over every example is too slow for an image: loop over the K centroids (or none) "
+    "and let numpy handle all the examples at once."
 )
 
 
@@ -61,8 +68,8 @@ def _shape(a: np.ndarray) -> str:
 
 def describe_inputs(function: str, args: tuple) -> str:
     """``"X: uint8 (30000, 3), centroids: float64 (16, 3)"``."""
-    names = ("X", "centroids") if function == "find_closest_centroids" else ("X", "idx", "K")
-    return ", ".join(f"{name}: {_shape(a)}" if isinstance(a, np.ndarray) else f"{name} = {a}" for name, a in zip(names, args))
+    return ", ".join(f"{name}: {_shape(a)}" if isinstance(a, np.ndarray) else f"{name} = {a}"
+                     for name, a in zip(ARGUMENT_NAMES[function], args))
 
 
 def _values(a, limit: int = 6) -> str:
@@ -298,8 +305,30 @@ def judge_speed(seconds: list[float], reference_seconds: list[float], max_ratio:
               f"reference solution's {_duration(reference)}; the limit is {max_ratio:g} times.")
     if ratio <= max_ratio:
         return True, report
-    return False, (report[0].upper() + report[1:] + " A Python loop over every example is too slow for an image: "
-                   "loop over the K centroids (or none) and let numpy handle all the examples at once.")
+    return False, report[0].upper() + report[1:] + SPEED_HINT
+
+
+def speed_timeout(function: str, timeout: float, reference_seconds: float, max_ratio: float) -> str:
+    """The report of a speed test stopped at its time cap, before the learner's function returned.
+
+    Parameters
+    ----------
+    function : str
+        The graded function.
+    timeout : float
+        Seconds it was given (wall clock) before it was stopped.
+    reference_seconds : float
+        The reference solution's processor time on the same input.
+    max_ratio : float
+        The most times slower that passes.
+
+    Returns
+    -------
+    str
+    """
+    return (f"{function} was still running after {timeout:.1f} s, more than {timeout / reference_seconds:,.0f} times "
+            f"the reference solution's {_duration(reference_seconds)} (the limit is {max_ratio:g} times), "
+            f"and was stopped.{SPEED_HINT}")
 
 
 def _duration(seconds: float) -> str:

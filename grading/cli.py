@@ -151,7 +151,7 @@ def _grade(args) -> int:
         raise UsageError(f"no source notebook at {args.source}")
     _check_out(args.out)
     try:
-        load_reference(args.source)
+        reference = load_reference(args.source)
     except Exception as exc:  # a broken source notebook is the instructor's to fix, before any grading
         raise UsageError(f"cannot take the reference solution from {args.source}: {type(exc).__name__}: {exc}") from None
 
@@ -162,7 +162,7 @@ def _grade(args) -> int:
 
     started = time.monotonic()
     try:
-        suite = prepare_suite(args.source)
+        suite = prepare_suite(reference)
     except Exception as exc:
         raise UsageError(f"the reference solution fails on the hidden tests' inputs: {type(exc).__name__}: {exc}") from None
     limits = Limits(timeout=args.timeout, memory=args.memory * 1024**2)

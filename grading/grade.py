@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Callable
 
 from grading import settings
-from grading.checks import describe_inputs, judge, judge_speed
+from grading.checks import describe_inputs, judge, judge_speed, speed_timeout
 from grading.extract import InvalidSubmission, extract, read_submission
 from grading.release import learner_files
 from grading.session import Session, WorkerCrashed, WorkerTimeout
@@ -186,11 +186,7 @@ def _run_test(session: Session, index: int, prepared: PreparedTest, timeout: flo
         except WorkerTimeout:
             if test.check == "speed" and not cut_by_deadline:
                 reference = time_once(prepared.reference, case)
-                return result(False, (
-                    f"{test.function} was still running after {timeout:.1f} s, more than {timeout / reference:.0f} times "
-                    f"the reference solution's {_duration(reference)} (the limit is {settings.SPEED_MAX_RATIO:g} times), "
-                    "and was stopped. A Python loop over every example is too slow for an image: loop over the K "
-                    "centroids (or none)."))
+                return result(False, speed_timeout(test.function, timeout, reference, settings.SPEED_MAX_RATIO))
             return result(False, (
                 f"{test.function} did not finish within {timeout:.1f} s on {describe_inputs(test.function, case)} and was "
                 "stopped: an endless loop, or a loop far too slow for this input?"), "timeout")
@@ -199,10 +195,6 @@ def _run_test(session: Session, index: int, prepared: PreparedTest, timeout: flo
                 f"The process running {test.function} {crash}, on {describe_inputs(test.function, case)}. "
                 "No result, so no points for this test."), "crash")
     return result(True)
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.2f} s" if seconds >= 1 else f"{seconds * 1000:.1f} ms"
 
 
 def grade_submission(path: Path, name: str, suite: list[PreparedTest], folder: Path, public_dir: Path,

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 from collections import Counter
 from pathlib import Path
 
 from grading.grade import SubmissionResult
+from grading.release import replacing_folder
 from grading.source import GRADED_FUNCTIONS
+from quantize import png_writer
 
 __all__ = ["COLUMNS", "STATUSES", "feedback", "points", "summary", "write_feedback", "write_gradebook"]
 
@@ -30,12 +30,14 @@ def points(value: float) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+    """Write ``text`` as UTF-8 to ``path`` (its folder created if needed), replacing any file there.
+
+    Through a temporary file beside it, synced to disk, then a rename; on failure the temporary
+    file is removed (see :func:`quantize.png_writer.write_atomically`). Newlines are written as
+    they are in ``text``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(temporary, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.replace(temporary, path)
+    png_writer.write_atomically(path, lambda f: f.write(text.encode("utf-8")), overwrite=True)
 
 
 def write_gradebook(results: list[SubmissionResult], path: Path) -> None:
@@ -88,18 +90,14 @@ def write_feedback(results: list[SubmissionResult], folder: Path) -> None:
     """Write ``<folder>/<name>.md`` for every submission, replacing what a previous run left there.
 
     The files are written to a new folder first, which then takes ``folder``'s place: feedback
-    from an earlier run, for a submission no longer graded, cannot linger and mislead.
+    from an earlier run, for a submission no longer graded, cannot linger and mislead. If writing
+    fails, the new folder is removed and ``folder`` is left as it was.
     """
-    building = folder.with_name(f".{folder.name}.building-{os.getpid()}")
-    shutil.rmtree(building, ignore_errors=True)
-    for result in results:
-        target = building / f"{result.name}.md"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(feedback(result), encoding="utf-8")
-    building.mkdir(parents=True, exist_ok=True)
-    if folder.exists():
-        shutil.rmtree(folder)
-    building.rename(folder)
+    with replacing_folder(folder) as building:
+        for result in results:
+            target = building / f"{result.name}.md"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(feedback(result), encoding="utf-8")
 
 
 def summary(results: list[SubmissionResult], seconds: float) -> str:

@@ -170,7 +170,7 @@ def _centroids_one_feature():
 
 
 def _centroids_five_features():
-    X, C = _blobs(33, m=2000, n=5, K=20)
+    X, _ = _blobs(33, m=2000, n=5, K=20)
     return [(X, _rng(33).integers(0, 20, size=2000), 20)]
 
 

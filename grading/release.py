@@ -17,6 +17,8 @@ import ast
 import copy
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -24,7 +26,8 @@ import nbformat
 from grading.leaks import find_leaks, hidden_test_needles, solution_needles
 from grading.source import GRADED_TAG, SOURCE_NOTEBOOK, SolutionMarkerError, solution_regions
 
-__all__ = ["ReleaseError", "LEARNER_FILES", "learner_files", "learner_notebook", "placeholder", "write_release"]
+__all__ = ["ReleaseError", "LEARNER_FILES", "learner_files", "learner_notebook", "placeholder", "replacing_folder",
+           "write_release"]
 
 # Copied from next to the source notebook: what the notebook imports (utils.py imports quantize/)
 # and reads, and compress.py, which its summary offers for the learner's own photos. grading/,
@@ -154,6 +157,38 @@ def _looks_like_release(path: Path, notebook_name: str) -> bool:
     )
 
 
+@contextmanager
+def replacing_folder(out: Path) -> Iterator[Path]:
+    """A new, empty folder to fill; if the ``with`` block succeeds, it takes ``out``'s place.
+
+    The folder is built beside ``out`` (same file system, so the final rename is atomic) under a
+    name that says what it is, in case the process is killed half-way. If the block raises, the
+    folder is removed and ``out`` is left as it was.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The folder to write, or to replace with everything in it once the block succeeds.
+
+    Yields
+    ------
+    pathlib.Path
+        ``<out's parent>/.<out's name>.building-<pid>``, created (and its parents).
+    """
+    building = out.parent / f".{out.name}.building-{os.getpid()}"
+    if building.exists():  # left by an earlier process with our pid, killed half-way
+        shutil.rmtree(building)
+    building.mkdir(parents=True)
+    try:
+        yield building
+        if out.exists():
+            shutil.rmtree(out)
+        building.rename(out)
+    finally:
+        if building.exists():
+            shutil.rmtree(building)
+
+
 def write_release(out: str | os.PathLike, source: str | os.PathLike = SOURCE_NOTEBOOK, force: bool = False) -> list[str]:
     """Write the learner's copy of the assignment into ``out``.
 
@@ -191,13 +226,8 @@ def write_release(out: str | os.PathLike, source: str | os.PathLike = SOURCE_NOT
     notebook = learner_notebook(instructor)
     files = learner_files(source.parent)
 
-    # Built next to out (same file system, so the final rename is atomic) under a name that
-    # says what it is, in case the process is killed half-way.
-    building = out.parent / f".{out.name}.building-{os.getpid()}"
-    if building.exists():
-        shutil.rmtree(building)
-    building.mkdir(parents=True)
-    try:
+    # Scanned before it replaces out: a release that leaks is never renamed into place.
+    with replacing_folder(out) as building:
         nbformat.write(notebook, building / source.name)
         shutil.copyfile(LEARNER_README, building / "README.md")
         for relative in files:
@@ -209,10 +239,4 @@ def write_release(out: str | os.PathLike, source: str | os.PathLike = SOURCE_NOT
         if leaks:
             more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
             raise ReleaseError(f"release not written: {leaks[0]}{more}")
-        if out.exists():
-            shutil.rmtree(out)
-        building.rename(out)
-    finally:
-        if building.exists():
-            shutil.rmtree(building)
     return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())

@@ -140,10 +140,9 @@ class Worker:
         try:
             code = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            self.kill()
             return "stopped answering"
         finally:
-            self.kill()  # whatever it started goes too
+            self.kill()  # whatever it started goes too; and the worker itself, if it stopped answering
         if code < 0:
             name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
             if -code == signal.SIGKILL:
@@ -165,7 +164,3 @@ class Worker:
                 stream.close()
             except OSError:
                 pass
-
-    def close(self) -> None:
-        """End the worker: close its request pipe, then kill what is left of its group."""
-        self.kill()

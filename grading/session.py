@@ -16,11 +16,10 @@ import numpy as np
 from grading.checks import Outcome
 from grading.extract import Extraction
 from grading.sandbox import Worker, WorkerCrashed, WorkerTimeout
+from grading.source import ARGUMENT_NAMES
 from grading.worker import MAX_RESULT_BYTES
 
 __all__ = ["Session", "WorkerCrashed", "WorkerTimeout"]
-
-ARGUMENT_NAMES = {"find_closest_centroids": ("X", "centroids"), "compute_centroids": ("X", "idx", "K")}
 
 
 class Session:
@@ -40,8 +39,8 @@ class Session:
     Attributes
     ----------
     definition : dict or None
-        The learner process's reply to its first ``define`` request: ``{"problems": [...],
-        "defined": [...]}``; None until a process has defined the functions.
+        The learner process's reply to its first ``define`` request: ``{"problems": [...]}``;
+        None until a process has defined the functions.
     """
 
     def __init__(self, extraction: Extraction, folder: Path, public_dir: Path, memory: int, file_size: int) -> None:
@@ -56,7 +55,6 @@ class Session:
         spec = {
             "imports": extraction.imports,
             "cells": [{"label": cell.label, "source": cell.source} for cell in extraction.cells],
-            "functions": sorted({name for cell in extraction.cells for name in cell.functions}),
         }
         (folder / "define.json").write_text(json.dumps(spec), encoding="utf-8")
 
@@ -142,7 +140,7 @@ class Session:
     def stop(self) -> None:
         """Stop the learner process, if one is running."""
         if self.worker is not None:
-            self.worker.close()
+            self.worker.kill()
             self.worker = None
 
 

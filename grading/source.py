@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 
 __all__ = [
+    "ARGUMENT_NAMES",
     "BEGIN_SOLUTION",
     "END_SOLUTION",
     "GRADED_TAG",
@@ -31,6 +32,9 @@ BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 GRADED_TAG = "graded"
 GRADED_FUNCTIONS = ("find_closest_centroids", "compute_centroids")
+# Each graded function's parameters, in order, as the notebook names them: the feedback and the
+# learner's process call the inputs by these names.
+ARGUMENT_NAMES = {"find_closest_centroids": ("X", "centroids"), "compute_centroids": ("X", "idx", "K")}
 SOURCE_NOTEBOOK = Path(__file__).resolve().parent.parent / "image_compression.ipynb"
 
 

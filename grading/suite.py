@@ -9,7 +9,6 @@ slower when two submissions were graded side by side on two cores).
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -17,8 +16,8 @@ from typing import Callable
 import numpy as np
 
 from grading import settings
-from grading.hidden_tests import HIDDEN_TESTS, HiddenTest
-from grading.source import GRADED_FUNCTIONS, SOURCE_NOTEBOOK, load_reference
+from grading.hidden_tests import HiddenTest, tests_for
+from grading.source import GRADED_FUNCTIONS
 
 __all__ = ["PreparedTest", "TIMING_BUDGET", "TIMING_RUNS", "prepare_suite", "time_once"]
 
@@ -52,6 +51,11 @@ class PreparedTest:
     reference: Callable | None = None
 
 
+def _copies(args: tuple) -> tuple:
+    """``args`` with each array copied (a new, writable array of the same dtype and shape); other values as they are."""
+    return tuple(np.array(a) if isinstance(a, np.ndarray) else a for a in args)
+
+
 def time_once(function: Callable, args: tuple) -> float:
     """Processor seconds one call takes in this thread, on fresh copies of ``args`` (made before the clock starts).
 
@@ -59,19 +63,20 @@ def time_once(function: Callable, args: tuple) -> float:
     job is nobody's time. Compare only under the same BLAS threading (``python -m grading`` runs
     with one BLAS thread, as the learner's processes do).
     """
-    fresh = tuple(np.array(a) if isinstance(a, np.ndarray) else a for a in args)
+    fresh = _copies(args)
     begin = time.thread_time()
     function(*fresh)
     return time.thread_time() - begin
 
 
-def prepare_suite(source: str | os.PathLike = SOURCE_NOTEBOOK, points: dict[str, float] | None = None) -> list[PreparedTest]:
+def prepare_suite(reference: dict[str, Callable], points: dict[str, float] | None = None) -> list[PreparedTest]:
     """Make every hidden test's inputs and compute the reference's answers.
 
     Parameters
     ----------
-    source : str or path-like
-        The instructor's notebook: the reference solution is its graded cells.
+    reference : dict
+        The reference solution, ``{function name: function}`` for every graded function, as
+        :func:`grading.source.load_reference` returns it.
     points : dict, optional
         Points per graded function (default ``settings.POINTS``).
 
@@ -81,15 +86,14 @@ def prepare_suite(source: str | os.PathLike = SOURCE_NOTEBOOK, points: dict[str,
         Grouped by function, in ``GRADED_FUNCTIONS`` order, each function's tests in their order.
     """
     points = settings.POINTS if points is None else points
-    reference = load_reference(source)
     prepared = []
     for function in GRADED_FUNCTIONS:
-        tests = [test for test in HIDDEN_TESTS if test.function == function]
+        tests = tests_for(function)
         total_weight = sum(test.weight for test in tests)
         for test in tests:
             cases = test.make_cases()
             # Copies: a reference that modified its inputs must not change what learners get.
-            expected = [reference[function](*(np.array(a) if isinstance(a, np.ndarray) else a for a in case)) for case in cases]
+            expected = [reference[function](*_copies(case)) for case in cases]
             timed = reference[function] if test.check == "speed" else None
             prepared.append(PreparedTest(test, cases, expected, points[function] * test.weight / total_weight, timed))
     return prepared

@@ -21,10 +21,9 @@ Protocol: one JSON object per line, each request answered by one reply. Arrays t
 files in the working folder, read and written without pickle.
 
 ``{"op": "define", "file": F}``
-    F holds ``{"imports": [statement, ...], "cells": [{"label", "source"}], "functions": [name, ...]}``.
-    Runs each import, then each cell one top-level statement at a time, so that an error in one
-    statement does not stop the definitions after it. Replies ``{"problems": [{"where", "error"}],
-    "defined": [name, ...]}``.
+    F holds ``{"imports": [statement, ...], "cells": [{"label", "source"}]}``. Runs each import,
+    then each cell one top-level statement at a time, so that an error in one statement does not
+    stop the definitions after it. Replies ``{"problems": [{"where", "error"}]}``.
 ``{"op": "call", "function": name, "args": [{"name", "npy": F} | {"name", "int": K}], "out": F or null}``
     Calls the function once on fresh copies of the inputs. Replies ``{"kind": "returned", "seconds",
     "changed", "type", "saved", "repr"}`` (the result saved to ``out`` when it is, or converts to,
@@ -97,7 +96,7 @@ class Learner:
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__}
         self.labels: set[str] = set()
 
-    def define(self, imports: list[str], cells: list[dict], functions: list[str]) -> dict:
+    def define(self, imports: list[str], cells: list[dict]) -> dict:
         problems = []
         for statement in imports:
             try:
@@ -123,8 +122,7 @@ class Learner:
                 except BaseException as exc:
                     where = _where(exc, self.labels) or f"line {statement.lineno} of {label}"
                     problems.append({"where": where, "error": _error(exc)})
-        defined = [name for name in functions if callable(self.namespace.get(name))]
-        return {"problems": problems, "defined": defined}
+        return {"problems": problems}
 
     def call(self, function: str, args: list[dict], out: str | None) -> dict:
         import numpy as np
@@ -184,7 +182,6 @@ def _save(value, out: str) -> dict:
     if array is not None and array.dtype.kind in "biufc" and array.nbytes <= MAX_RESULT_BYTES:
         np.save(out, np.asarray(array), allow_pickle=False)
         info["saved"] = True
-        info["shape"] = list(array.shape)
     return info
 
 
@@ -201,7 +198,7 @@ def main(argv: list[str]) -> int:
         if request["op"] == "define":
             with open(request["file"], encoding="utf-8") as f:
                 spec = json.load(f)
-            reply = learner.define(spec["imports"], spec["cells"], spec["functions"])
+            reply = learner.define(spec["imports"], spec["cells"])
         elif request["op"] == "call":
             reply = learner.call(request["function"], request["args"], request.get("out"))
         else:

@@ -30,6 +30,7 @@ __all__ = [
     "rgb_png_bytes",
     "indexed_png_bytes",
     "psnr",
+    "psnr_from_mse",
     "CompressionReport",
     "compression_report",
 ]
@@ -170,7 +171,11 @@ def psnr(original: np.ndarray, compressed: np.ndarray, peak: float = 1.0) -> flo
     compressed = np.asarray(compressed, dtype=np.float64)
     if original.shape != compressed.shape:
         raise ValueError(f"shapes differ: {original.shape} and {compressed.shape}")
-    mse = np.mean((original - compressed) ** 2)
+    return psnr_from_mse(float(np.mean((original - compressed) ** 2)), peak)
+
+
+def psnr_from_mse(mse: float, peak: float = 1.0) -> float:
+    """``10 log10(peak^2 / MSE)`` in dB, from a mean squared error already known; ``inf`` for 0."""
     if mse == 0:
         return math.inf
     return float(10.0 * np.log10(peak**2 / mse))

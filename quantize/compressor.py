@@ -22,15 +22,20 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
+from .accounting import psnr_from_mse
 from .colour_counts import count_colours
 from .image_io import ImageReadError, image_to_array, read_image
 from .palette import fit_palette
 from .png_writer import write_atomically, write_indexed_png
+
+T = TypeVar("T")
 
 __all__ = ["CompressError", "Quantized", "quantize_pixels", "CompressReport", "compress_file",
            "default_output_path", "check_figure_path", "save_comparison"]
@@ -79,10 +84,7 @@ class Quantized:
     @property
     def psnr(self) -> float:
         """PSNR in dB against the input, peak 255, over all channels; ``inf`` if lossless."""
-        if self.sse == 0:
-            return math.inf
-        mse = self.sse / (self.indices.size * self.palette.shape[1])
-        return float(10.0 * np.log10(255.0**2 / mse))
+        return psnr_from_mse(self.sse / (self.indices.size * self.palette.shape[1]), peak=255.0)
 
 
 def _check_K(K: int) -> int:
@@ -241,7 +243,21 @@ def _check_destination(path: Path, input_path: Path, force: bool, what: str) -> 
         if path.is_dir():
             raise CompressError(f"{path} is a folder; give a file name for the {what}")
         if not force:
-            raise CompressError(f"{path} already exists (use --force to overwrite it)")
+            raise CompressError(_exists(path))
+
+
+def _exists(path: Path) -> str:
+    return f"{path} already exists (use --force to overwrite it)"
+
+
+def _writing(path: Path, write: Callable[[], T]) -> T:
+    """Call ``write()``, an atomic write to ``path``, with its failures as one-line CompressErrors."""
+    try:
+        return write()
+    except FileExistsError:  # appeared since the check before the work
+        raise CompressError(_exists(path)) from None
+    except OSError as exc:
+        raise CompressError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
 def compress_file(input_path: str | os.PathLike, output_path: str | os.PathLike | None = None, K: int = 16,
@@ -289,12 +305,8 @@ def compress_file(input_path: str | os.PathLike, output_path: str | os.PathLike 
     pixels = image_to_array(image)
     del image  # the decoded copy is as large as the pixels
     quantized = quantize_pixels(pixels, K, seed)
-    try:
-        output_bytes = write_indexed_png(output_path, quantized.indices, quantized.palette, overwrite=force)
-    except FileExistsError:
-        raise CompressError(f"{output_path} already exists (use --force to overwrite it)") from None
-    except OSError as exc:
-        raise CompressError(f"{output_path}: cannot write ({exc.strerror or exc})") from None
+    output_bytes = _writing(output_path, lambda: write_indexed_png(output_path, quantized.indices, quantized.palette,
+                                                                   overwrite=force))
     height, width = quantized.indices.shape
     return CompressReport(
         input_path=input_path, output_path=output_path, width=width, height=height, K=K,
@@ -343,11 +355,8 @@ def save_comparison(report: CompressReport, figure_path: str | os.PathLike, forc
     )
     file_format = figure_path.suffix[1:].lower()
     try:
-        write_atomically(figure_path, lambda file: fig.savefig(file, format=file_format, dpi=100), overwrite=force)
-    except FileExistsError:
-        raise CompressError(f"{figure_path} already exists (use --force to overwrite it)") from None
-    except OSError as exc:
-        raise CompressError(f"{figure_path}: cannot write ({exc.strerror or exc})") from None
+        _writing(figure_path, lambda: write_atomically(
+            figure_path, lambda file: fig.savefig(file, format=file_format, dpi=100), overwrite=force))
     finally:
         plt.close(fig)
     return figure_path

@@ -116,7 +116,7 @@ def fit_palette(colours: np.ndarray, weights: np.ndarray, K: int, seed: int = 0)
     points, point_weights = levels[0]
     best = None
     for start in _starts(points, point_weights, K, seed):
-        centres, sse, _ = lloyd(points, point_weights, start, max_iter=MAX_ITER)
+        centres, sse = lloyd(points, point_weights, start, max_iter=MAX_ITER)
         if best is None or sse < best[1]:
             best = (centres, sse)
     centres, sse = best
@@ -124,10 +124,10 @@ def fit_palette(colours: np.ndarray, weights: np.ndarray, K: int, seed: int = 0)
         centres, _ = swap_search(points, point_weights, centres, sse, SWAP_TRIALS,
                                  np.random.default_rng([seed, 1]), max_iter=MAX_ITER)
     for points, point_weights in levels[1:-1]:
-        centres, _, _ = lloyd(points, point_weights, centres, max_iter=MAX_ITER)
+        centres, _ = lloyd(points, point_weights, centres, max_iter=MAX_ITER)
     if len(levels) > 1:
         finish_iter = int(min(MAX_ITER, max(1, FINISH_BUDGET // (len(colours) * (K + 32)))))
-        centres, _, _ = lloyd(*levels[-1], centres, max_iter=finish_iter)
+        centres, _ = lloyd(*levels[-1], centres, max_iter=finish_iter)
 
     # Round to the 8-bit colours a PNG stores, then give each colour its nearest stored entry.
     palette = np.clip(np.rint(centres), 0, 255).astype(np.uint8)

@@ -141,7 +141,7 @@ def centre_means(points: np.ndarray, weights: np.ndarray, labels: np.ndarray,
 
 
 def lloyd(points: np.ndarray, weights: np.ndarray, centres: np.ndarray, max_iter: int = 100,
-          tol: float = 1e-4) -> tuple[np.ndarray, float, int]:
+          tol: float = 1e-4) -> tuple[np.ndarray, float]:
     """Weighted Lloyd iterations: assign each point to its nearest centre, move centres to means.
 
     An empty centre is moved to the point that contributes most to the error and is not yet a
@@ -168,14 +168,12 @@ def lloyd(points: np.ndarray, weights: np.ndarray, centres: np.ndarray, max_iter
     sse : float
         Weighted sum of squared distances at the last assignment (an upper bound for the
         returned centres).
-    iterations : int
-        Assignment steps taken.
     """
     points32 = np.asarray(points, dtype=np.float32)
     weights = np.asarray(weights, dtype=np.float64)
     centres = np.array(centres, dtype=np.float64)
     previous = np.inf
-    for iteration in range(1, max(1, max_iter) + 1):
+    for _ in range(max(1, max_iter)):
         labels, sq_dist = nearest_centre(points32, centres)
         cost = weights * sq_dist
         sse = float(cost.sum())
@@ -191,7 +189,7 @@ def lloyd(points: np.ndarray, weights: np.ndarray, centres: np.ndarray, max_iter
         if previous - sse <= tol * sse:
             break
         previous = sse
-    return centres, sse, iteration
+    return centres, sse
 
 
 def swap_search(points: np.ndarray, weights: np.ndarray, centres: np.ndarray, sse: float, trials: int,
@@ -238,7 +236,7 @@ def swap_search(points: np.ndarray, weights: np.ndarray, centres: np.ndarray, ss
             break
         trial = centres.copy()
         trial[drop] = points[rng.choice(len(points), p=cost / cost.sum())]
-        moved, moved_sse, _ = lloyd(points, weights, trial, max_iter=max_iter)
+        moved, moved_sse = lloyd(points, weights, trial, max_iter=max_iter)
         if moved_sse < sse:
             centres, sse = moved, moved_sse
     return centres, sse

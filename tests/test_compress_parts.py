@@ -102,7 +102,7 @@ def test_lloyd_lowers_the_error_and_refills_empty_centres():
     weights = RNG.integers(1, 10, len(points)).astype(float)
     start = np.array([[30, 30, 30], [31, 31, 31], [1000, 1000, 1000]], float)  # one is far from all
     _, start_sq = wk.nearest_centre(points, start)
-    centres, sse, _ = wk.lloyd(points, weights, start)
+    centres, sse = wk.lloyd(points, weights, start)
     labels, sq = wk.nearest_centre(points, centres)
     assert len(np.unique(labels)) == 3  # the far centre was brought back into use
     assert weights @ sq <= sse < weights @ start_sq
@@ -131,7 +131,7 @@ def test_swap_search_escapes_a_local_minimum_of_lloyd():
     # stays stuck there. A swap moves the spare centre to where the error is.
     points = np.vstack([RNG.normal(mean, 3, (100, 3)) for mean in (20, 120, 230)])
     weights = np.ones(300)
-    centres, sse, _ = wk.lloyd(points, weights, np.array([[18.0] * 3, [22.0] * 3, [175.0] * 3]))
+    centres, sse = wk.lloyd(points, weights, np.array([[18.0] * 3, [22.0] * 3, [175.0] * 3]))
     better, better_sse = wk.swap_search(points, weights, centres, sse, 3, np.random.default_rng(0))
     assert better_sse < 0.1 * sse
     assert np.allclose(np.sort(better[:, 0]), [20, 120, 230], atol=3)

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from bench.compress_vs_peers import PNGQUANT, reference_pixels
 from quantize.accounting import psnr
 from quantize.compressor import quantize_pixels
 
@@ -26,10 +27,8 @@ CASES = REFERENCE["psnr"]
 
 
 def pixels_of(case: dict) -> np.ndarray:
-    """The reference image, rebuilt from the recipe in the JSON (as the benchmark builds it)."""
-    pixels = np.asarray(Image.open(ROOT / case["source"]).convert("RGB"))
-    crop = case["crop"]
-    return pixels if crop is None else pixels[crop[0]:crop[1], crop[2]:crop[3]]
+    """The reference image, rebuilt from the recipe in the JSON by the benchmark's own code."""
+    return reference_pixels(case["source"], case["crop"])
 
 
 def case_id(case: dict) -> str:
@@ -62,7 +61,7 @@ def test_at_least_pngquants_stored_psnr(case, ours):
 def test_at_least_live_pngquants_psnr(case, ours, tmp_path):
     pixels = pixels_of(case)
     Image.fromarray(pixels).save(tmp_path / "in.png")
-    subprocess.run(["pngquant", "--nofs", "--speed", "4", "--force", str(case["K"]), "-o", str(tmp_path / "out.png"),
-                    str(tmp_path / "in.png")], check=True, timeout=60)
+    subprocess.run([*PNGQUANT, str(case["K"]), "-o", str(tmp_path / "out.png"), str(tmp_path / "in.png")],
+                   check=True, timeout=60)
     theirs = psnr(pixels, np.asarray(Image.open(tmp_path / "out.png").convert("RGB")), peak=255.0)
     assert ours[case_id(case)] >= theirs

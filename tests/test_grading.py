@@ -278,6 +278,7 @@ def test_every_submission_gets_a_row_and_the_grader_exits_0(normal, limits):
         assert all(row["max_total"] == "20" for row in rows.values())
         assert all(row["status"] in ("ok", "error", "timeout", "invalid") for row in rows.values())
         assert sorted(p.stem for p in (out / "feedback").glob("*.md")) == sorted(names)
+        assert sorted(p.name for p in out.iterdir()) == ["feedback", "gradebook.csv", "summary.txt"]  # no scratch left
 
 
 def test_summary_line_on_stdout_and_progress_on_stderr(normal):
@@ -466,6 +467,28 @@ def test_printed_output_is_thrown_away(limits):
     run, rows, out = limits
     assert (out / "feedback" / "prints_megabytes.md").stat().st_size < 20_000
     assert (out / "gradebook.csv").stat().st_size < 20_000
+
+
+# --- writing the results ------------------------------------------------------------------------------------
+
+
+def test_feedback_that_fails_half_way_leaves_the_previous_folder_and_no_scratch(tmp_path, monkeypatch):
+    from grading import gradebook
+    from grading.grade import SubmissionResult
+
+    folder = tmp_path / "feedback"
+    gradebook.write_feedback([SubmissionResult("earlier")], folder)
+
+    def full_disk(result):
+        if result.name == "second":
+            raise OSError(28, "No space left on device")
+        return f"# Feedback: {result.name}\n"
+
+    monkeypatch.setattr(gradebook, "feedback", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        gradebook.write_feedback([SubmissionResult("first"), SubmissionResult("second")], folder)
+    assert [p.name for p in tmp_path.iterdir()] == ["feedback"]
+    assert [p.name for p in folder.iterdir()] == ["earlier.md"]
 
 
 # --- command line -------------------------------------------------------------------------------------------
