@@ -3,7 +3,8 @@
 ::
 
     python -m grading release --out DIR [--source NOTEBOOK] [--force]
-    python -m grading grade SUBMISSION... --out DIR [--timeout SECONDS] [--jobs N] [--memory MIB] [--source NOTEBOOK]
+    python -m grading grade SUBMISSION... --out DIR [--timeout SECONDS] [--jobs N] [--memory MIB]
+                            [--sandbox auto|require|off] [--source NOTEBOOK]
 
 A usage error (a missing file, a bad option, a folder that cannot be written) exits with status 2
 and one line on stderr. Grading exits 0 however the submissions fare (their rows say it), and 1
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from grading.source import SOURCE_NOTEBOOK
 __all__ = ["main"]
 
 PROG = "python -m grading"
+SANDBOX_MODES = ("auto", "require", "off")
 
 
 class UsageError(Exception):
@@ -60,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
                             "or the speed tests measure the crowd)")
     grade.add_argument("--memory", type=_positive(int), default=settings.MEMORY_LIMIT // 1024**2, metavar="MIB",
                        help=f"memory limit of the learner's process, MiB (default {settings.MEMORY_LIMIT // 1024**2})")
+    grade.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto",
+                       help="auto (default): run learners' code in the bubblewrap sandbox where this machine can make "
+                            "it, else say so and use process isolation; require: refuse to grade without the sandbox; "
+                            "off: process isolation only, for debugging")
     grade.add_argument("--source", type=Path, default=SOURCE_NOTEBOOK, metavar="NOTEBOOK",
                        help="the instructor's notebook, whose solutions are the reference")
     return parser
@@ -139,10 +146,28 @@ def _progress(done: int, total: int, result) -> None:
           f"({result.seconds:.1f} s)", file=sys.stderr, flush=True)
 
 
+def _isolation(mode: str, public_dir: Path, secrets: list[Path]):
+    """The isolation for this run, as ``--sandbox`` asks and this machine allows."""
+    from grading import bubblewrap, settings
+    from grading.learner_process import Isolation
+
+    if mode == "off":
+        return Isolation(False, "isolation: process isolation only (--sandbox off): learners' code can read, write and "
+                                "connect wherever the grader's user can")
+    why_not = bubblewrap.probe(public_dir, secrets, settings.DISK_LIMIT)
+    if why_not and mode == "require":
+        raise UsageError(f"no sandbox (--sandbox require): {why_not}")
+    if why_not:
+        return Isolation(False, f"isolation: process isolation only, no sandbox: {why_not}")
+    return Isolation(True, f"isolation: sandbox ({bubblewrap.version()}): no network, no new processes, only the "
+                           "learner's public files visible, read-only")
+
+
 def _grade(args) -> int:
+    from grading.files import write_atomically
     from grading.grade import Limits, grade_all
-    from grading.gradebook import summary, write_atomically, write_feedback, write_gradebook
-    from grading.release import ReleaseError, learner_files
+    from grading.gradebook import summary, write_feedback, write_gradebook
+    from grading.learner_files import MissingLearnerFile, copy_public_files
     from grading.source import load_reference
     from grading.suite import prepare_suite
 
@@ -155,24 +180,30 @@ def _grade(args) -> int:
     except Exception as exc:  # a broken source notebook is the instructor's to fix, before any grading
         raise UsageError(f"cannot take the reference solution from {args.source}: {type(exc).__name__}: {exc}") from None
 
-    try:
-        learner_files(args.source.resolve().parent)  # the learner's modules, for the notebooks' imports
-    except ReleaseError as exc:
-        raise UsageError(str(exc)) from None
-
     started = time.monotonic()
     try:
         suite = prepare_suite(reference)
     except Exception as exc:
         raise UsageError(f"the reference solution fails on the hidden tests' inputs: {type(exc).__name__}: {exc}") from None
     limits = Limits(timeout=args.timeout, memory=args.memory * 1024**2)
-    print(f"grading {len(submissions)} submission{'s' * (len(submissions) != 1)}, {args.jobs} at a time", file=sys.stderr)
-    results = grade_all(submissions, suite, args.source.resolve().parent, limits, args.jobs, _progress)
+    with tempfile.TemporaryDirectory(prefix="grading-public-") as public_dir:
+        public_dir = Path(public_dir)
+        try:
+            copy_public_files(args.source.resolve().parent, public_dir)  # for the notebooks' imports
+        except MissingLearnerFile as exc:
+            raise UsageError(str(exc)) from None
+        secrets = [args.source.resolve().parent, args.out, *args.submissions]
+        isolation = _isolation(args.sandbox, public_dir, secrets)
+        print(isolation.description, file=sys.stderr, flush=True)
+        print(f"grading {len(submissions)} submission{'s' * (len(submissions) != 1)}, {args.jobs} at a time",
+              file=sys.stderr, flush=True)
+        results = grade_all(submissions, suite, public_dir, isolation, limits, args.jobs, _progress)
+    # Every learner process is gone by now: only the grader writes the output folder.
     write_feedback(results, args.out / "feedback")
     write_gradebook(results, args.out / "gradebook.csv")
-    line = summary(results, time.monotonic() - started)
-    write_atomically(args.out / "summary.txt", line + "\n")
-    print(line)
+    lines = f"{summary(results, time.monotonic() - started)}\n{isolation.description}"
+    write_atomically(args.out / "summary.txt", lines + "\n")
+    print(lines)
     return 1 if any(r.internal_error for r in results) else 0
 
 

@@ -20,8 +20,9 @@ Status of a submission:
 ``ok``
     everything ran, whether or not every test passed.
 
-Points come only from tests that ran and passed, so a process killed for memory, or one that
-never answered, can never be counted as passing.
+Points come only from tests that ran and whose results this process judged right, so a process
+killed for memory, one that never answered, or one that claims anything about itself can never be
+counted as passing.
 """
 
 from __future__ import annotations
@@ -38,11 +39,11 @@ from typing import Callable
 
 from grading import settings
 from grading.checks import describe_inputs, judge, judge_speed, speed_timeout
-from grading.extract import InvalidSubmission, extract, read_submission
-from grading.release import learner_files
+from grading.extract import Extraction, InvalidSubmission, extract, read_submission
+from grading.learner_process import Isolation
 from grading.session import Session, WorkerCrashed, WorkerTimeout
 from grading.source import GRADED_FUNCTIONS
-from grading.suite import TIMING_BUDGET, TIMING_RUNS, PreparedTest, time_once
+from grading.suite import TIMING_BUDGET, PreparedTest, input_bytes, time_once
 
 __all__ = ["Limits", "SubmissionResult", "TestResult", "grade_all", "grade_submission"]
 
@@ -60,13 +61,13 @@ class Limits:
         Wall-clock seconds for the whole submission.
     memory : int
         Address-space limit of the learner's process, bytes.
-    file_size : int
-        Largest file the learner's process may write, bytes.
+    disk : int
+        Bytes the learner's process may write (see ``settings.DISK_LIMIT``).
     """
 
     timeout: float = settings.TIME_LIMIT
     memory: int = settings.MEMORY_LIMIT
-    file_size: int = settings.FILE_SIZE_LIMIT
+    disk: int = settings.DISK_LIMIT
 
     @property
     def per_test(self) -> float:
@@ -153,40 +154,34 @@ def _not_run(prepared: PreparedTest, why: str) -> TestResult:
     return TestResult(test.id, test.function, test.title, 0.0, prepared.max_points, False, why, "not run")
 
 
-def _run_test(session: Session, index: int, prepared: PreparedTest, timeout: float, cut_by_deadline: bool) -> TestResult:
-    """Run one test's cases in the learner's process and judge them; the first failing case decides."""
+def _run_test(session: Session, prepared: PreparedTest, timeout: float, cut_by_deadline: bool) -> TestResult:
+    """Run one test's cases in the learner's process and judge them; the first failing case decides.
+
+    A speed test times each of its cases on both sides, the reference here and the learner's
+    function by the kernel's count of its processes, alternately (so that whatever else the machine
+    is doing weighs on both alike), until its cases or ``TIMING_BUDGET`` run out, and judges every
+    result: each timed run has inputs of its own, so no run can reuse an earlier answer.
+    """
     test = prepared.test
     deadline = time.monotonic() + timeout
+    speed = test.check == "speed"
+    learner_seconds, reference_seconds = [], []
 
     def result(passed: bool, message: str = "", problem: str = "") -> TestResult:
         points = prepared.max_points if passed else 0.0
         return TestResult(test.id, test.function, test.title, points, prepared.max_points, passed, message, problem)
 
-    def call(number: int, case: tuple, keep: bool = True):
-        return session.call((index, number), test.function, case, max(0.0, deadline - time.monotonic()), keep)
-
+    started = time.monotonic()
     for number, (case, expected) in enumerate(zip(prepared.cases, prepared.expected)):
+        if speed and number and time.monotonic() - started > TIMING_BUDGET:
+            break
         try:
-            outcome = call(number, case)
-            message = judge(test.check, test.function, case, expected, outcome)
-            if message:
-                return result(False, message)
-            if test.check == "speed":
-                # Alternate the reference's runs with the learner's: the best of each is compared.
-                learner, reference = [outcome.seconds], [time_once(prepared.reference, case)]
-                started = time.monotonic()
-                while len(learner) < TIMING_RUNS and time.monotonic() - started < TIMING_BUDGET:
-                    reference.append(time_once(prepared.reference, case))
-                    run = call(number, case, keep=False)
-                    if run.kind != "returned":
-                        break  # a later run that raises adds no time; the first run was judged
-                    learner.append(run.seconds)
-                passed, report = judge_speed(learner, reference, settings.SPEED_MAX_RATIO)
-                return result(passed, report)
+            if speed:
+                reference_seconds.append(time_once(prepared.reference, case))
+            outcome = session.call(test.function, case, max(0.0, deadline - time.monotonic()))
         except WorkerTimeout:
-            if test.check == "speed" and not cut_by_deadline:
-                reference = time_once(prepared.reference, case)
-                return result(False, speed_timeout(test.function, timeout, reference, settings.SPEED_MAX_RATIO))
+            if speed and not cut_by_deadline:
+                return result(False, speed_timeout(test.function, timeout, reference_seconds[-1], settings.SPEED_MAX_RATIO))
             return result(False, (
                 f"{test.function} did not finish within {timeout:.1f} s on {describe_inputs(test.function, case)} and was "
                 "stopped: an endless loop, or a loop far too slow for this input?"), "timeout")
@@ -194,11 +189,108 @@ def _run_test(session: Session, index: int, prepared: PreparedTest, timeout: flo
             return result(False, (
                 f"The process running {test.function} {crash}, on {describe_inputs(test.function, case)}. "
                 "No result, so no points for this test."), "crash")
+        message = judge(test.check, test.function, case, expected, outcome)
+        if message:
+            return result(False, message)
+        learner_seconds.append(outcome.seconds)
+    if speed:
+        return result(*judge_speed(learner_seconds, reference_seconds, settings.SPEED_MAX_RATIO))
     return result(True)
 
 
-def grade_submission(path: Path, name: str, suite: list[PreparedTest], folder: Path, public_dir: Path,
-                     limits: Limits = Limits()) -> SubmissionResult:
+class _SubmissionGrading:
+    """Grading one submission, test by test: its learner process, its deadline, and what went wrong first.
+
+    :meth:`run` goes through every hidden test in order. Before each one, :meth:`_why_not_run`
+    says why it cannot run (a function no cell defines, no process can define the functions, time
+    is up, too many failures in a row), starting a learner process if none is running; otherwise
+    the test runs. The first problem of each kind is kept for the gradebook's message.
+    """
+
+    def __init__(self, name: str, extraction: Extraction, suite: list[PreparedTest], session: Session,
+                 limits: Limits, started: float) -> None:
+        self.result = SubmissionResult(name, notes=list(extraction.notes))
+        self.missing = extraction.missing
+        self.suite, self.session, self.limits = suite, session, limits
+        self.deadline = started + limits.timeout
+        self.first_problem: dict[str, str] = {}  # status ("invalid", "timeout", "error") -> gradebook message
+        self.cannot_define = ""  # why no learner process can define the functions, once that is known
+        for function in self.missing:
+            self._problem("invalid", f"no cell of the notebook defines {function}")
+
+    def run(self) -> SubmissionResult:
+        for function in GRADED_FUNCTIONS:
+            failures_in_a_row = 0
+            for prepared in (p for p in self.suite if p.test.function == function):
+                why_not = self._why_not_run(function, failures_in_a_row)
+                if why_not:
+                    self.result.tests.append(_not_run(prepared, f"Not run: {why_not}."))
+                    continue
+                remaining = self.deadline - time.monotonic()
+                timeout = min(self.limits.per_test, remaining)
+                tested = _run_test(self.session, prepared, timeout, cut_by_deadline=remaining < self.limits.per_test)
+                self.result.tests.append(tested)
+                failures_in_a_row = failures_in_a_row + 1 if tested.problem in ("timeout", "crash") else 0
+                if tested.problem == "timeout":
+                    self._problem("timeout", f"{function}: {prepared.test.title!r} did not finish within {timeout:.1f} s")
+                elif tested.problem == "crash":
+                    self._problem("error", f"{function}: the learner's process crashed on {prepared.test.title!r}")
+        return self._finish()
+
+    def _problem(self, status: str, message: str) -> None:
+        self.first_problem.setdefault(status, message)
+
+    def _out_of_time(self) -> str:
+        self._problem("timeout", f"the time limit ({self.limits.timeout:g} s) ran out before every test had run")
+        return f"the time limit for a submission ({self.limits.timeout:g} s) ran out"
+
+    def _why_not_run(self, function: str, failures_in_a_row: int) -> str:
+        """Why the next test of ``function`` cannot run, or "" once a learner process is ready for it."""
+        remaining = self.deadline - time.monotonic()
+        if function in self.missing:
+            return f"no cell of the notebook defines {function}"
+        if self.cannot_define:
+            return self.cannot_define
+        if remaining < MIN_SECONDS_FOR_A_TEST:
+            return self._out_of_time()
+        if failures_in_a_row >= settings.MAX_CONSECUTIVE_FAILURES:
+            return f"the {failures_in_a_row} tests before it timed out or crashed"
+        if not self.session.running:
+            return self._start(min(self.limits.per_test, remaining))
+        return ""
+
+    def _start(self, timeout: float) -> str:
+        """Start a learner process; "" when it is ready, else why no test can run now."""
+        restart = self.session.problems is not None  # the graded cells ran before: only time can be short now
+        try:
+            self.session.start(timeout)
+        except WorkerTimeout:
+            if restart and timeout < self.limits.per_test:
+                return self._out_of_time()
+            self._problem("timeout", f"running the graded cells did not finish within {timeout:.1f} s")
+            self.cannot_define = (f"running your graded cells (and their imports) did not finish within {timeout:.1f} s: "
+                                  "keep only your functions in the exercise cells")
+        except WorkerCrashed as crash:
+            self._problem("error", f"the learner's process {crash} while the graded cells ran")
+            self.cannot_define = f"the process running your graded cells {crash}"
+        else:
+            if not self.result.problems and self.session.problems:
+                self.result.problems = list(self.session.problems)
+                self._problem("error", self.result.problems[0])
+        return self.cannot_define
+
+    def _finish(self) -> SubmissionResult:
+        result = self.result
+        result.status = next((s for s in ("invalid", "timeout", "error") if s in self.first_problem), "ok")
+        passed = sum(test.passed for test in result.tests)
+        count = f"{passed} of {len(result.tests)} tests passed"
+        first = _first_problem(result.tests) if result.status == "ok" else self.first_problem[result.status]
+        result.message = f"{first}; {count}" if first else count
+        return result
+
+
+def grade_submission(path: Path, name: str, suite: list[PreparedTest], isolation: Isolation, folder: Path,
+                     public_dir: Path, limits: Limits = Limits()) -> SubmissionResult:
     """Grade one notebook.
 
     Parameters
@@ -209,73 +301,31 @@ def grade_submission(path: Path, name: str, suite: list[PreparedTest], folder: P
         Its name in the gradebook.
     suite : list of PreparedTest
         From :func:`grading.suite.prepare_suite`.
+    isolation : Isolation
+        Sandbox or process isolation for its learner process.
     folder : pathlib.Path
-        A scratch folder for its learner process (created, then removed).
+        A scratch folder for its learner process without the sandbox (created, then removed).
     public_dir : pathlib.Path
-        The learner's own modules (see :class:`grading.session.Session`).
+        The learner's public files (see :class:`grading.session.Session`).
     limits : Limits
 
     Returns
     -------
     SubmissionResult
+        Once every process of the submission's is gone.
     """
     started = time.monotonic()
-    deadline = started + limits.timeout
-    result = SubmissionResult(name)
     try:
         extraction = extract(read_submission(path))
     except InvalidSubmission as exc:
-        result.status, result.message = "invalid", str(exc)
-        result.tests = [_not_run(p, "Not graded: the notebook could not be read.") for p in suite]
-        result.seconds = time.monotonic() - started
-        return result
-    result.notes = list(extraction.notes)
-
-    flags: dict[str, str] = {}  # first "timeout" / "error" / "invalid" seen, with its gradebook message
-    for function in extraction.missing:
-        flags.setdefault("invalid", f"no cell of the notebook defines {function}")
-    session = Session(extraction, folder, public_dir, limits.memory, limits.file_size)
-    fatal = ""  # set when no learner process can define the functions: nothing more can run
-    try:
-        for function in GRADED_FUNCTIONS:
-            in_a_row = 0
-            for index, prepared in enumerate(suite):
-                if prepared.test.function != function:
-                    continue
-                remaining = deadline - time.monotonic()
-                if function in extraction.missing:
-                    result.tests.append(_not_run(prepared, f"Not run: no cell of the notebook defines {function}."))
-                elif fatal:
-                    result.tests.append(_not_run(prepared, f"Not run: {fatal}."))
-                elif remaining < MIN_SECONDS_FOR_A_TEST:
-                    flags.setdefault("timeout", f"the time limit ({limits.timeout:g} s) ran out before every test had run")
-                    result.tests.append(_not_run(prepared, f"Not run: the time limit for a submission ({limits.timeout:g} s) ran out."))
-                elif in_a_row >= settings.MAX_CONSECUTIVE_FAILURES:
-                    result.tests.append(_not_run(prepared, f"Not run: the {in_a_row} tests before it timed out or crashed."))
-                else:
-                    if not session.running:
-                        fatal = _start(session, min(limits.per_test, remaining), result, flags, limits)
-                        if fatal:
-                            result.tests.append(_not_run(prepared, f"Not run: {fatal}."))
-                            continue
-                    remaining = deadline - time.monotonic()
-                    timeout = min(limits.per_test, remaining)
-                    tested = _run_test(session, index, prepared, timeout, cut_by_deadline=remaining < limits.per_test)
-                    result.tests.append(tested)
-                    in_a_row = in_a_row + 1 if tested.problem in ("timeout", "crash") else 0
-                    if tested.problem == "timeout":
-                        flags.setdefault("timeout", f"{function}: {prepared.test.title!r} did not finish within {timeout:.1f} s")
-                    elif tested.problem == "crash":
-                        flags.setdefault("error", f"{function}: the learner's process crashed on {prepared.test.title!r}")
-    finally:
-        session.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-
-    result.status = next((status for status in ("invalid", "timeout", "error") if status in flags), "ok")
-    passed = sum(test.passed for test in result.tests)
-    count = f"{passed} of {len(result.tests)} tests passed"
-    result.message = f"{_first_problem(result.tests)}; {count}" if result.status == "ok" else f"{flags[result.status]}; {count}"
-    result.message = result.message.removeprefix("; ")
+        result = SubmissionResult(name, "invalid", str(exc), [_not_run(p, "Not graded: the notebook could not be read.") for p in suite])
+    else:
+        session = Session(extraction, isolation, folder, public_dir, input_bytes(suite), limits.memory, limits.disk)
+        try:
+            result = _SubmissionGrading(name, extraction, suite, session, limits, started).run()
+        finally:
+            session.stop()
+            shutil.rmtree(folder, ignore_errors=True)
     result.seconds = time.monotonic() - started
     return result
 
@@ -293,29 +343,9 @@ def _first_problem(tests: list[TestResult]) -> str:
     return "" if failed is None else f"first failed: {failed.function}: {failed.title}"
 
 
-def _start(session: Session, timeout: float, result: SubmissionResult, flags: dict[str, str], limits: Limits) -> str:
-    """Start the learner's process; record what went wrong defining the functions. Returns why nothing can run, or ""."""
-    restart = session.definition is not None  # the graded cells ran before: only time can be short now
-    try:
-        session.start(timeout)
-    except WorkerTimeout:
-        if restart and timeout < limits.per_test:
-            flags.setdefault("timeout", f"the time limit ({limits.timeout:g} s) ran out before every test had run")
-            return f"the time limit for a submission ({limits.timeout:g} s) ran out"
-        flags.setdefault("timeout", f"running the graded cells did not finish within {timeout:.1f} s")
-        return (f"running your graded cells (and their imports) did not finish within {timeout:.1f} s: keep only "
-                "your functions in the exercise cells")
-    except WorkerCrashed as crash:
-        flags.setdefault("error", f"the learner's process {crash} while the graded cells ran")
-        return f"the process running your graded cells {crash}"
-    if not result.problems and session.definition["problems"]:
-        result.problems = [f"{p['where']}: {p['error']}" for p in session.definition["problems"]]
-        flags.setdefault("error", f"{result.problems[0]}")
-    return ""
-
-
-def grade_all(submissions: list[tuple[str, Path]], suite: list[PreparedTest], source_root: Path, limits: Limits = Limits(),
-              jobs: int = 1, progress: Callable[[int, int, SubmissionResult], None] | None = None) -> list[SubmissionResult]:
+def grade_all(submissions: list[tuple[str, Path]], suite: list[PreparedTest], public_dir: Path, isolation: Isolation,
+              limits: Limits = Limits(), jobs: int = 1,
+              progress: Callable[[int, int, SubmissionResult], None] | None = None) -> list[SubmissionResult]:
     """Grade many notebooks, ``jobs`` at a time.
 
     Parameters
@@ -323,8 +353,9 @@ def grade_all(submissions: list[tuple[str, Path]], suite: list[PreparedTest], so
     submissions : list of (str, pathlib.Path)
         Each submission's name and notebook.
     suite : list of PreparedTest
-    source_root : pathlib.Path
-        The folder of the source notebook: the learner's own modules are copied from there.
+    public_dir : pathlib.Path
+        The learner's public files (:func:`grading.learner_files.copy_public_files`).
+    isolation : Isolation
     limits : Limits
     jobs : int
         Submissions graded at the same time (each in its own learner process).
@@ -334,20 +365,16 @@ def grade_all(submissions: list[tuple[str, Path]], suite: list[PreparedTest], so
     Returns
     -------
     list of SubmissionResult
-        Sorted by name. A submission on which the grader itself failed gets status ``error``,
-        ``internal_error`` set and the exception in its message; the others are unaffected.
+        Sorted by name, once every learner process is gone. A submission on which the grader itself
+        failed gets status ``error``, ``internal_error`` set and the exception in its message; the
+        others are unaffected.
     """
     results = []
     with tempfile.TemporaryDirectory(prefix="grading-") as scratch:
-        scratch = Path(scratch)
-        public_dir = scratch / "public"
-        for relative in learner_files(source_root):
-            (public_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source_root / relative, public_dir / relative)
 
         def one(number: int, name: str, path: Path) -> SubmissionResult:
             try:
-                return grade_submission(path, name, suite, scratch / f"submission-{number}", public_dir, limits)
+                return grade_submission(path, name, suite, isolation, Path(scratch, f"submission-{number}"), public_dir, limits)
             except Exception as exc:  # a grader bug must not take the other submissions with it
                 traceback.print_exc(file=sys.stderr)
                 return SubmissionResult(name, "error", f"internal grader error: {type(exc).__name__}: {exc}",

@@ -3,7 +3,9 @@
 ``gradebook.csv`` has one row per submission, sorted by name: ``submission``, one column per graded
 function with its points, ``total``, ``max_total``, ``status`` (ok, error, timeout, invalid) and a
 short ``message``. It is written to a temporary file and renamed, so a reader never sees half a
-gradebook. Feedback is Markdown, for the learner: every test, passed or failed, with its message.
+gradebook. Text a spreadsheet would run as a formula (a cell starting with ``=``, ``+``, ``-`` or
+``@``, OWASP's CSV-injection advice) starts with a ``'`` instead, and control characters (a newline
+in a submission's file name) are written as escapes, so every row is one line. Feedback is Markdown, for the learner: every test, passed or failed, with its message.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from collections import Counter
 from pathlib import Path
 
 from grading.grade import SubmissionResult
-from grading.release import replacing_folder
+from grading.files import replacing_folder, write_atomically
 from grading.source import GRADED_FUNCTIONS
-from quantize import png_writer
 
-__all__ = ["COLUMNS", "STATUSES", "feedback", "points", "summary", "write_feedback", "write_gradebook"]
+__all__ = ["COLUMNS", "STATUSES", "feedback", "points", "spreadsheet_text", "summary", "write_feedback", "write_gradebook"]
 
 STATUSES = ("ok", "error", "timeout", "invalid")
 COLUMNS = ("submission", *GRADED_FUNCTIONS, "total", "max_total", "status", "message")
@@ -29,15 +30,20 @@ def points(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` as UTF-8 to ``path`` (its folder created if needed), replacing any file there.
+# OWASP, "CSV Injection": these first characters make a spreadsheet evaluate the cell.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-    Through a temporary file beside it, synced to disk, then a rename; on failure the temporary
-    file is removed (see :func:`quantize.png_writer.write_atomically`). Newlines are written as
-    they are in ``text``.
+
+def spreadsheet_text(text: str) -> str:
+    """``text`` as a gradebook cell that a spreadsheet shows and never runs, on one line.
+
+    A leading ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a ``'`` before it, so
+    ``=HYPERLINK(...)`` is shown as text; a character that is not printable (a newline) is written
+    as its Python escape (``\\n``).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    png_writer.write_atomically(path, lambda f: f.write(text.encode("utf-8")), overwrite=True)
+    if text.startswith(_FORMULA_STARTS):
+        text = "'" + text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def write_gradebook(results: list[SubmissionResult], path: Path) -> None:
@@ -47,12 +53,12 @@ def write_gradebook(results: list[SubmissionResult], path: Path) -> None:
     writer.writerow(COLUMNS)
     for result in sorted(results, key=lambda r: r.name):
         writer.writerow([
-            result.name,
+            spreadsheet_text(result.name),
             *(points(result.points(function)) for function in GRADED_FUNCTIONS),
             points(result.total),
             points(result.max_total),
             result.status,
-            result.message.replace("\n", " "),
+            spreadsheet_text(" ".join(result.message.splitlines())),
         ])
     write_atomically(path, buffer.getvalue())
 

@@ -19,7 +19,9 @@ judged is named by ``check`` and implemented in :mod:`grading.checks`:
 ``unchanged``
     the result must be right and the array arguments unchanged afterwards.
 ``speed``
-    the result must be right, in at most ``SPEED_MAX_RATIO`` times the reference's time.
+    the result must be right, in at most ``SPEED_MAX_RATIO`` times the reference's time. Its
+    :data:`SPEED_CASES` cases are drawn alike and each timed run gets a new one, judged like the
+    first: a function cannot pass by remembering an earlier answer.
 
 Every input comes from a generator seeded by the test, so every submission, and every run, sees
 the same inputs.
@@ -32,7 +34,9 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["HiddenTest", "HIDDEN_TESTS", "tests_for"]
+__all__ = ["HiddenTest", "HIDDEN_TESTS", "SPEED_CASES", "tests_for"]
+
+SPEED_CASES = 7  # the most timed runs of a speed test: each on inputs of its own
 
 
 @dataclass(frozen=True)
@@ -150,8 +154,11 @@ def _closest_unchanged():
 
 def _closest_speed():
     rng = _rng(23)
-    X = rng.random((100_000, 3))  # a photo's pixels as the notebook has them: floats in [0, 1]
-    return [(X, X[rng.choice(len(X), size=16, replace=False)].copy())]
+    cases = []
+    for _ in range(SPEED_CASES):
+        X = rng.random((100_000, 3))  # a photo's pixels as the notebook has them: floats in [0, 1]
+        cases.append((X, X[rng.choice(len(X), size=16, replace=False)].copy()))
+    return cases
 
 
 # --- compute_centroids ----------------------------------------------------------------------------
@@ -210,7 +217,7 @@ def _centroids_unchanged():
 
 def _centroids_speed():
     rng = _rng(42)
-    return [(rng.random((100_000, 3)), rng.integers(0, 16, size=100_000), 16)]
+    return [(rng.random((100_000, 3)), rng.integers(0, 16, size=100_000), 16) for _ in range(SPEED_CASES)]
 
 
 HIDDEN_TESTS = (

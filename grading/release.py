@@ -17,22 +17,17 @@ import ast
 import copy
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
 
+from grading.files import replacing_folder
+from grading.learner_files import MissingLearnerFile, learner_files
 from grading.leaks import find_leaks, hidden_test_needles, solution_needles
 from grading.source import GRADED_TAG, SOURCE_NOTEBOOK, SolutionMarkerError, solution_regions
 
-__all__ = ["ReleaseError", "LEARNER_FILES", "learner_files", "learner_notebook", "placeholder", "replacing_folder",
-           "write_release"]
+__all__ = ["ReleaseError", "learner_notebook", "placeholder", "write_release"]
 
-# Copied from next to the source notebook: what the notebook imports (utils.py imports quantize/)
-# and reads, and compress.py, which its summary offers for the learner's own photos. grading/,
-# tests/, bench/ and the Makefile stay with the instructor.
-LEARNER_FILES = ("utils.py", "public_tests.py", "compress.py", "requirements.txt", "quantize", "data", "images")
 LEARNER_README = Path(__file__).with_name("learner_readme.md")
 # Notebook-level metadata a learner's Jupyter needs; anything else is the instructor's.
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
@@ -129,24 +124,6 @@ def learner_notebook(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return notebook
 
 
-def learner_files(root: Path) -> list[Path]:
-    """Every file of LEARNER_FILES, relative to root, sorted; caches and hidden files left out."""
-    files = []
-    for name in LEARNER_FILES:
-        path = root / name
-        if path.is_file():
-            files.append(Path(name))
-        elif path.is_dir():
-            for folder, folders, names in os.walk(path):
-                folders[:] = [f for f in folders if not f.startswith(".") and f != "__pycache__"]
-                files += [
-                    Path(folder, n).relative_to(root) for n in names if not n.startswith(".") and not n.endswith(".pyc")
-                ]
-        else:
-            raise ReleaseError(f"{path} is missing: the learner's notebook needs it")
-    return sorted(files)
-
-
 def _looks_like_release(path: Path, notebook_name: str) -> bool:
     """Whether --force may replace path: a previous release, not a project or home folder."""
     return (
@@ -155,38 +132,6 @@ def _looks_like_release(path: Path, notebook_name: str) -> bool:
         and not (path / ".git").exists()
         and not (path / "grading").exists()
     )
-
-
-@contextmanager
-def replacing_folder(out: Path) -> Iterator[Path]:
-    """A new, empty folder to fill; if the ``with`` block succeeds, it takes ``out``'s place.
-
-    The folder is built beside ``out`` (same file system, so the final rename is atomic) under a
-    name that says what it is, in case the process is killed half-way. If the block raises, the
-    folder is removed and ``out`` is left as it was.
-
-    Parameters
-    ----------
-    out : pathlib.Path
-        The folder to write, or to replace with everything in it once the block succeeds.
-
-    Yields
-    ------
-    pathlib.Path
-        ``<out's parent>/.<out's name>.building-<pid>``, created (and its parents).
-    """
-    building = out.parent / f".{out.name}.building-{os.getpid()}"
-    if building.exists():  # left by an earlier process with our pid, killed half-way
-        shutil.rmtree(building)
-    building.mkdir(parents=True)
-    try:
-        yield building
-        if out.exists():
-            shutil.rmtree(out)
-        building.rename(out)
-    finally:
-        if building.exists():
-            shutil.rmtree(building)
 
 
 def write_release(out: str | os.PathLike, source: str | os.PathLike = SOURCE_NOTEBOOK, force: bool = False) -> list[str]:
@@ -198,7 +143,8 @@ def write_release(out: str | os.PathLike, source: str | os.PathLike = SOURCE_NOT
         The folder to create. It may exist only if empty, or, with ``force``, if it holds a
         previous release (which is then replaced).
     source : str or path-like
-        The instructor's notebook; the files in LEARNER_FILES are taken from its folder.
+        The instructor's notebook; the files of
+        :data:`grading.learner_files.LEARNER_FILES` are taken from its folder.
     force : bool
         Replace a previous release in ``out``.
 
@@ -224,7 +170,10 @@ def write_release(out: str | os.PathLike, source: str | os.PathLike = SOURCE_NOT
         if not out.is_dir() or not _looks_like_release(out, source.name):
             raise ReleaseError(f"{out} does not look like a previous release: remove it yourself, or choose another --out")
     notebook = learner_notebook(instructor)
-    files = learner_files(source.parent)
+    try:
+        files = learner_files(source.parent)
+    except MissingLearnerFile as exc:
+        raise ReleaseError(str(exc)) from None
 
     # Scanned before it replaces out: a release that leaks is never renamed into place.
     with replacing_folder(out) as building:

@@ -1,25 +1,35 @@
-"""The learner's process for one submission: started, restarted after a crash or a timeout, stopped.
+"""One submission's learner process: started, restarted after a crash or a timeout, called, stopped.
 
 A restart runs the imports and graded cells again in a fresh process, so that the tests after a
-crash or an endless loop are still graded. Inputs are written once, as ``.npy`` files in the
-submission's own folder (opaque names: the learner's process learns nothing from them); results
-come back the same way and are read without pickle.
+crash or an endless loop are still graded. Each call's inputs are written fresh into the shared
+memory (:mod:`grading.exchange`); afterwards the grading process reads there what the learner's
+function left of them and what it returned, and reads the call's processor time from the kernel.
+Everything the learner's process says in words (an error, a repr, where in its code) reaches the
+feedback only as a short excerpt.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import numpy as np
-
 from grading.checks import Outcome
+from grading.exchange import Exchange
 from grading.extract import Extraction
-from grading.sandbox import Worker, WorkerCrashed, WorkerTimeout
+from grading.learner_files import tool_module_names
+from grading.learner_process import Isolation, LearnerProcess, WorkerCrashed, WorkerTimeout
 from grading.source import ARGUMENT_NAMES
-from grading.worker import MAX_RESULT_BYTES
 
-__all__ = ["Session", "WorkerCrashed", "WorkerTimeout"]
+__all__ = ["EXCERPT_CHARACTERS", "Session", "WorkerCrashed", "WorkerTimeout", "excerpt"]
+
+# The most of any text from the learner's process that reaches the feedback: enough for an
+# exception's message, too little to carry files out.
+EXCERPT_CHARACTERS = 200
+
+
+def excerpt(value, limit: int = EXCERPT_CHARACTERS) -> str:
+    """``value`` as one line of at most ``limit`` characters (``...`` marks a cut)."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class Session:
@@ -29,38 +39,41 @@ class Session:
     ----------
     extraction : Extraction
         What to define in the learner's process.
+    isolation : Isolation
+        Sandbox or process isolation.
     folder : pathlib.Path
-        The submission's working folder (created; the caller removes it).
+        The submission's working folder without the sandbox (created; the caller removes it).
     public_dir : pathlib.Path
-        The learner's own modules, for the notebook's imports.
-    memory, file_size : int
-        The learner process's limits, bytes.
+        The learner's public files, for the notebook's imports.
+    input_bytes : int
+        Room for the largest call's inputs (:func:`grading.exchange.array_bytes`).
+    memory, disk : int
+        The learner process's limits, bytes (see :class:`grading.learner_process.LearnerProcess`).
 
     Attributes
     ----------
-    definition : dict or None
-        The learner process's reply to its first ``define`` request: ``{"problems": [...]}``;
-        None until a process has defined the functions.
+    problems : list of str or None
+        What went wrong while the first process ran the imports and graded cells
+        (``"where: error"``, excerpts); None until a process has defined the functions.
     """
 
-    def __init__(self, extraction: Extraction, folder: Path, public_dir: Path, memory: int, file_size: int) -> None:
-        self.extraction = extraction
-        self.folder = folder
-        self.public_dir = public_dir
-        self.memory, self.file_size = memory, file_size
-        self.worker: Worker | None = None
-        self.definition: dict | None = None
-        self._inputs: dict[tuple, list[dict]] = {}
-        folder.mkdir(parents=True, exist_ok=True)
-        spec = {
+    def __init__(self, extraction: Extraction, isolation: Isolation, folder: Path, public_dir: Path, input_bytes: int,
+                 memory: int, disk: int) -> None:
+        self.isolation, self.folder, self.public_dir = isolation, folder, public_dir
+        self.limits = (memory, disk)
+        self.process: LearnerProcess | None = None
+        self.problems: list[str] | None = None
+        self.exchange = Exchange(input_bytes)
+        self._definition = {
+            "op": "define",
             "imports": extraction.imports,
             "cells": [{"label": cell.label, "source": cell.source} for cell in extraction.cells],
+            "unavailable": tool_module_names(),
         }
-        (folder / "define.json").write_text(json.dumps(spec), encoding="utf-8")
 
     @property
     def running(self) -> bool:
-        return self.worker is not None
+        return self.process is not None
 
     def start(self, timeout: float) -> None:
         """Start a learner process and define the functions in it, within ``timeout`` seconds.
@@ -70,85 +83,62 @@ class Session:
         WorkerTimeout, WorkerCrashed
             The definitions did not finish in time, or the process died running them.
         """
-        worker = Worker(self.folder, self.public_dir, self.memory, self.file_size)
+        process = LearnerProcess(self.isolation, self.folder, self.public_dir, self.exchange.fd, *self.limits)
         try:
-            reply = worker.request({"op": "define", "file": "define.json"}, timeout)
+            reply = process.request(self._definition, timeout)
         except (WorkerTimeout, WorkerCrashed):
-            worker.kill()
+            process.kill()
             raise
-        self.worker = worker
-        if self.definition is None:
-            self.definition = reply
+        self.process = process
+        if self.problems is None:
+            problems = reply.get("problems")
+            problems = problems if isinstance(problems, list) else []
+            self.problems = [f"{excerpt(p.get('where', ''), 120)}: {excerpt(p.get('error', ''))}"
+                             for p in problems[:20] if isinstance(p, dict)]
 
-    def call(self, key: tuple, function: str, case: tuple, timeout: float, keep: bool = True) -> Outcome:
+    def call(self, function: str, case: tuple, timeout: float) -> Outcome:
         """Call the learner's function once on one case in the running process.
 
         Parameters
         ----------
-        key : tuple
-            Identifies the case (its inputs are written once per key).
         function : str
             The graded function.
         case : tuple
             Its arguments.
         timeout : float
             Seconds to wait for the reply.
-        keep : bool
-            Whether to bring the result back (False for a timing run: only its time is wanted).
 
         Raises
         ------
         WorkerTimeout, WorkerCrashed
             The process has then been stopped: :meth:`start` again before the next call.
         """
-        args = self._write_inputs(key, function, case)
-        out = self.folder / "result.npy"
-        out.unlink(missing_ok=True)
+        args = self.exchange.put(ARGUMENT_NAMES[function], case)
+        request = {"op": "call", "function": function, "args": args, "result": self.exchange.result_offset}
         try:
-            reply = self.worker.request(
-                {"op": "call", "function": function, "args": args, "out": out.name if keep else None}, timeout
-            )
+            before = self.process.cpu_seconds()
+            reply = self.process.request(request, timeout)
+            seconds = self.process.cpu_seconds() - before
         except (WorkerTimeout, WorkerCrashed):
-            self.worker = None
+            self.process = None
             raise
+        kind = reply.get("kind")
         outcome = Outcome(
-            kind=reply.get("kind", "raised"),
-            type=str(reply.get("type", "")),
-            repr=str(reply.get("repr", "")),
-            error=str(reply.get("error", "")),
-            where=str(reply.get("where", "")),
-            changed=[str(name) for name in reply.get("changed", [])],
-            seconds=float(reply.get("seconds", 0.0)),
+            kind=kind if kind in ("returned", "raised", "undefined") else "raised",
+            type=excerpt(reply.get("type", ""), 60),
+            repr=excerpt(reply.get("repr", "")),
+            error=excerpt(reply.get("error", "")),
+            where=excerpt(reply.get("where", ""), 120),
+            changed=self.exchange.changed(),
+            seconds=seconds,
         )
-        if reply.get("saved"):
-            outcome.value = _read_result(out)
+        if outcome.kind == "returned" and reply.get("result") is not None:
+            outcome.value = self.exchange.result(reply["result"])
         return outcome
 
-    def _write_inputs(self, key: tuple, function: str, case: tuple) -> list[dict]:
-        if key not in self._inputs:
-            args = []
-            for name, value in zip(ARGUMENT_NAMES[function], case):
-                if isinstance(value, np.ndarray):
-                    path = self.folder / f"input-{len(self._inputs)}-{name}.npy"
-                    np.save(path, value, allow_pickle=False)
-                    args.append({"name": name, "npy": path.name})
-                else:
-                    args.append({"name": name, "int": int(value)})
-            self._inputs[key] = args
-        return self._inputs[key]
-
     def stop(self) -> None:
-        """Stop the learner process, if one is running."""
-        if self.worker is not None:
-            self.worker.kill()
-            self.worker = None
-
-
-def _read_result(path: Path) -> np.ndarray | None:
-    """The learner's result array, or None if the file is missing, too large or not a plain .npy."""
-    try:
-        if path.stat().st_size > MAX_RESULT_BYTES + 4096:
-            return None
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
-        return None
+        """Stop the learner process, if one is running, and release the shared memory."""
+        if self.process is not None:
+            self.process.kill()
+            self.process = None
+        self.exchange.close()

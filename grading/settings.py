@@ -25,9 +25,12 @@ MAX_CONSECUTIVE_FAILURES = 2
 # Address-space limit of the learner's process, in bytes (python -m grading grade --memory, in MiB).
 MEMORY_LIMIT = 2 * 1024**3
 
-# Largest file the learner's process may write (its outputs, and anything its code writes), bytes.
-FILE_SIZE_LIMIT = 256 * 1024**2
+# The learner's process may write this many bytes in all: in the sandbox its only writable folder is
+# a tmpfs of this size (memory, not disk). Without the sandbox, the limit is per file.
+DISK_LIMIT = 64 * 1024**2
 
 # The speed tests: the learner's function loses their points when it takes more than this many
-# times the reference solution's time on the same input (best of several runs each).
-SPEED_MAX_RATIO = 20.0
+# times the reference solution's time on the same input (best of several runs each). Between the
+# loops over the K centroids the notebook's hints teach and a Python loop over every pixel, with
+# room to spare on both sides (docs/grading.md, "Speed", has the measured ratios).
+SPEED_MAX_RATIO = 50.0

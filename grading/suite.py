@@ -16,14 +16,14 @@ from typing import Callable
 import numpy as np
 
 from grading import settings
+from grading.exchange import array_bytes
 from grading.hidden_tests import HiddenTest, tests_for
 from grading.source import GRADED_FUNCTIONS
 
-__all__ = ["PreparedTest", "TIMING_BUDGET", "TIMING_RUNS", "prepare_suite", "time_once"]
+__all__ = ["PreparedTest", "TIMING_BUDGET", "input_bytes", "prepare_suite", "time_once"]
 
-# Speed tests: at most this many runs each of the learner's function and the reference, and no
-# new run once this many seconds have gone; the best of each is compared.
-TIMING_RUNS = 7
+# Speed tests: a run each of the learner's function and the reference on each case (at most
+# SPEED_CASES), and no new case once this many seconds have gone; the best of each is compared.
 TIMING_BUDGET = 1.0
 
 
@@ -41,7 +41,7 @@ class PreparedTest:
     max_points : float
         Its share of its function's points.
     reference : callable or None
-        For speed tests, the reference solution, to time on the (single) case.
+        For speed tests, the reference solution, to time on each case.
     """
 
     test: HiddenTest
@@ -86,6 +86,7 @@ def prepare_suite(reference: dict[str, Callable], points: dict[str, float] | Non
         Grouped by function, in ``GRADED_FUNCTIONS`` order, each function's tests in their order.
     """
     points = settings.POINTS if points is None else points
+    np.ones(2**21)  # one freed 16 MiB block: malloc then keeps large blocks, as in the learner's process (grading/worker.py)
     prepared = []
     for function in GRADED_FUNCTIONS:
         tests = tests_for(function)
@@ -97,3 +98,8 @@ def prepare_suite(reference: dict[str, Callable], points: dict[str, float] | Non
             timed = reference[function] if test.check == "speed" else None
             prepared.append(PreparedTest(test, cases, expected, points[function] * test.weight / total_weight, timed))
     return prepared
+
+
+def input_bytes(suite: list[PreparedTest]) -> int:
+    """The room the largest call's inputs take in a learner's shared memory."""
+    return max(array_bytes(case) for prepared in suite for case in prepared.cases)

@@ -1,15 +1,14 @@
-"""The learner's process: define the graded functions, call them on inputs, report what happened.
+"""The learner's process: define the graded functions, call them on inputs, describe what came back.
 
-:mod:`grading.sandbox` starts it as::
+:mod:`grading.learner_process` starts it, in the sandbox or not, as::
 
-    python -I worker.py MEMORY_BYTES FILE_BYTES PUBLIC_DIR
+    python -I worker.py MEMORY_BYTES FILE_BYTES PUBLIC_DIR EXCHANGE_FD
 
-in an empty working folder of its own. ``-I`` leaves the script's folder and the PYTHON*
-variables out of ``sys.path``, so this process cannot import the grading package (the hidden
-tests, the reference solution): it imports only the standard library, numpy, and whatever the
-learner's cells import, with PUBLIC_DIR (copies of the learner's own files: utils.py,
-public_tests.py, quantize/) on its path. It never receives an expected answer: it returns what
-the learner's function returned, and the grading process judges it.
+``-I`` leaves the script's folder and the PYTHON* variables out of ``sys.path``: it imports only
+the standard library, numpy, and whatever the learner's cells import, with PUBLIC_DIR (the
+learner's public files, such as public_tests.py) on its path. It never receives an expected
+answer, and nothing it says is trusted: the grading process judges the result it reads from the
+shared memory, times the call with the kernel's clocks, and checks the inputs in that memory itself.
 
 First thing, it limits its address space (MEMORY_BYTES, so a runaway allocation raises MemoryError
 instead of taking the machine down) and the size of any file it writes (FILE_BYTES), and keeps the
@@ -17,32 +16,34 @@ stdin and stdout it was started with for the protocol, pointing file descriptors
 /dev/null: whatever the learner's code prints is thrown away, however much, and cannot be mistaken
 for a reply; ``input()`` gets an end of file instead of waiting forever.
 
-Protocol: one JSON object per line, each request answered by one reply. Arrays travel as ``.npy``
-files in the working folder, read and written without pickle.
+Protocol: one JSON object per line, each request answered by one reply. Arrays travel through the
+shared memory file EXCHANGE_FD (:mod:`grading.exchange`), never pickled.
 
-``{"op": "define", "file": F}``
-    F holds ``{"imports": [statement, ...], "cells": [{"label", "source"}]}``. Runs each import,
-    then each cell one top-level statement at a time, so that an error in one statement does not
-    stop the definitions after it. Replies ``{"problems": [{"where", "error"}]}``.
-``{"op": "call", "function": name, "args": [{"name", "npy": F} | {"name", "int": K}], "out": F or null}``
-    Calls the function once on fresh copies of the inputs. Replies ``{"kind": "returned", "seconds",
-    "changed", "type", "saved", "repr"}`` (the result saved to ``out`` when it is, or converts to,
-    a numeric array; with ``out`` null, a timing run, the result is not kept),
-    ``{"kind": "raised", "error", "where", "changed"}`` or ``{"kind": "undefined"}``.
+``{"op": "define", "imports": [statement, ...], "cells": [{"label", "source"}], "unavailable": [name, ...]}``
+    Makes the top-level modules ``unavailable`` (the assignment's own tools) fail to import with a
+    message that says why, runs each import, then each cell one top-level statement at a time, so
+    that an error in one statement does not stop the definitions after it. Replies
+    ``{"problems": [{"where", "error"}]}``.
+``{"op": "call", "function": name, "args": [{"name", "offset", "dtype", "shape"} | {"name", "int"}], "result": OFFSET}``
+    Calls the function once on arrays that are views of the shared memory. Replies
+    ``{"kind": "returned", "type", "result": {"dtype", "shape"}}`` when the result is, or converts
+    to, a numeric array that fits (it is then written at OFFSET), else
+    ``{"kind": "returned", "type", "repr", "result": null}``;
+    ``{"kind": "raised", "error", "where"}`` or ``{"kind": "undefined"}``.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.abc
 import json
 import linecache
+import mmap
 import os
 import sys
-import time
 import traceback
 
-MAX_TEXT = 1000  # characters of an error message or repr sent back
-MAX_RESULT_BYTES = 128 * 1024**2
+MAX_TEXT = 1000  # characters of an error message or repr sent back (the grader keeps a shorter excerpt)
 
 
 def _limit_resources(memory: int, file_size: int) -> None:
@@ -89,14 +90,31 @@ def _where(exc: BaseException, labels: set[str]) -> str:
     return f"line {frame.lineno} of {frame.filename}" + (f": `{_text(code, 200)}`" if code else "")
 
 
+class _Unavailable(importlib.abc.MetaPathFinder):
+    """Makes some top-level modules fail to import with a message that says why, not just "not found"."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = set(names)
+
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.partition(".")[0]
+        if top in self.names:
+            raise ModuleNotFoundError(
+                f"{top} is one of the assignment's own tools, not part of an exercise: graded cells cannot import it. "
+                "Write the function with numpy.", name=fullname)
+        return None
+
+
 class Learner:
     """The learner's namespace: the notebook's imports and the graded cells, run once."""
 
-    def __init__(self) -> None:
+    def __init__(self, exchange: mmap.mmap) -> None:
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__}
         self.labels: set[str] = set()
+        self.exchange = exchange
 
-    def define(self, imports: list[str], cells: list[dict]) -> dict:
+    def define(self, imports: list[str], cells: list[dict], unavailable: list[str]) -> dict:
+        sys.meta_path.insert(0, _Unavailable(unavailable))
         problems = []
         for statement in imports:
             try:
@@ -124,83 +142,69 @@ class Learner:
                     problems.append({"where": where, "error": _error(exc)})
         return {"problems": problems}
 
-    def call(self, function: str, args: list[dict], out: str | None) -> dict:
+    def call(self, function: str, args: list[dict], result_offset: int) -> dict:
         import numpy as np
 
         target = self.namespace.get(function)
         if not callable(target):
             return {"kind": "undefined"}
-
-        def fresh():
-            return [np.load(arg["npy"], allow_pickle=False) if "npy" in arg else arg["int"] for arg in args]
-
-        inputs = fresh()
+        inputs = [
+            np.ndarray(tuple(arg["shape"]), dtype=np.dtype(arg["dtype"]), buffer=self.exchange, offset=arg["offset"])
+            if "offset" in arg else arg["int"]
+            for arg in args
+        ]
         try:
-            # Processor time of this thread, not the wall clock: time spent waiting for a core that
-            # other submissions (or other users) hold is not the learner's.
-            begin = time.thread_time()
             value = target(*inputs)
-            seconds = time.thread_time() - begin
         except BaseException as exc:
-            return {"kind": "raised", "error": _error(exc), "where": _where(exc, self.labels),
-                    "changed": _changed(args, inputs, fresh())}
-        reply = {"kind": "returned", "seconds": seconds, "changed": _changed(args, inputs, fresh())}
-        if out is not None:
-            reply.update(_save(value, out))
-        return reply
+            return {"kind": "raised", "error": _error(exc), "where": _where(exc, self.labels)}
+        return {"kind": "returned", **self._describe(value, result_offset)}
 
+    def _describe(self, value, offset: int) -> dict:
+        """The result, written at ``offset`` when it is a numeric array that fits; else its type and repr."""
+        import numpy as np
 
-def _changed(args: list[dict], after: list, before: list) -> list[str]:
-    import numpy as np
-
-    changed = []
-    for arg, a, b in zip(args, after, before):
-        if "npy" in arg and not (
-            isinstance(a, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
-        ):
-            changed.append(arg["name"])
-    return changed
-
-
-def _save(value, out: str) -> dict:
-    """Describe the learner's result, and save it as .npy when it is (or converts to) a numeric array."""
-    import numpy as np
-
-    info = {"type": type(value).__name__, "saved": False}
-    try:
-        info["repr"] = _text(repr(value), 300)
-    except BaseException:
-        info["repr"] = f"<{info['type']}>"
-    array = None
-    if isinstance(value, np.ndarray):
-        array = value
-    elif isinstance(value, (list, tuple)):
+        array = None
+        if isinstance(value, np.ndarray):
+            array = value
+        elif isinstance(value, (list, tuple)):
+            try:
+                array = np.asarray(value)
+            except BaseException:
+                array = None
+        info = {"type": type(value).__name__, "result": None}
+        if array is not None and array.dtype.kind in "biufc" and offset + array.nbytes <= len(self.exchange):
+            np.ndarray(array.shape, dtype=array.dtype, buffer=self.exchange, offset=offset)[...] = array
+            info["result"] = {"dtype": array.dtype.str, "shape": list(array.shape)}
+            return info
         try:
-            array = np.asarray(value)
+            info["repr"] = _text(repr(value), 300)
         except BaseException:
-            array = None
-    if array is not None and array.dtype.kind in "biufc" and array.nbytes <= MAX_RESULT_BYTES:
-        np.save(out, np.asarray(array), allow_pickle=False)
-        info["saved"] = True
-    return info
+            info["repr"] = f"<{info['type']}>"
+        return info
 
 
 def main(argv: list[str]) -> int:
-    memory, file_size, public = int(argv[1]), int(argv[2]), argv[3]
+    memory, file_size, public, exchange_fd = int(argv[1]), int(argv[2]), argv[3], int(argv[4])
     _limit_resources(memory, file_size)
     requests, replies = _take_protocol_streams()
+    exchange = mmap.mmap(exchange_fd, 0)  # shared with the grader: inputs in, result out
     sys.path.insert(0, public)
-    import numpy  # noqa: F401  (imported before the learner's code, so its time is not theirs)
+    import numpy  # imported before the learner's code, whose first call must not pay for it
 
-    learner = Learner()
+    # glibc's malloc gives large blocks back to the system as soon as they are freed, until a large
+    # block has been freed once; from then on it keeps them. One freed 16 MiB block puts this process
+    # in the state the grading process is in when it times the reference (grading.suite does the
+    # same): fresh, numpy's temporaries fault in new pages on every call, and the reference solution
+    # took three times as long here as there.
+    numpy.ones(2**21)
+
+    learner = Learner(exchange)
     for line in requests:
         request = json.loads(line)
         if request["op"] == "define":
-            with open(request["file"], encoding="utf-8") as f:
-                spec = json.load(f)
-            reply = learner.define(spec["imports"], spec["cells"])
+            reply = learner.define(request["imports"], request["cells"], request["unavailable"])
         elif request["op"] == "call":
-            reply = learner.call(request["function"], request["args"], request.get("out"))
+            reply = learner.call(request["function"], request["args"], request["result"])
         else:
             reply = {"error": f"unknown op {request['op']!r}"}
         replies.write(json.dumps(reply).encode("utf-8") + b"\n")

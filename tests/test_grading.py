@@ -11,54 +11,16 @@ line as an instructor would run it:
 
 from __future__ import annotations
 
-import copy
-import csv
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
 import nbformat
 import pytest
 
 from grading.cli import main
-from grading.release import learner_notebook
-from grading.source import GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells, solution_regions
-
-CLOSEST, CENTROIDS = GRADED_FUNCTIONS
-INSTRUCTOR = nbformat.read(SOURCE_NOTEBOOK, as_version=4)
+from grading.source import SOURCE_NOTEBOOK
+from submissions import (CENTROIDS, CLOSEST, INSTRUCTOR, RELEASED, edited, feedback, grade_folder, graded_cell, points,
+                         solved)
 
 
 # --- building submissions ----------------------------------------------------------------------------
-
-
-def _cell(notebook, function):
-    return next(cell for cell in graded_cells(notebook) if cell.source.startswith(f"def {function}("))
-
-
-def solved(closest: str | None = None, centroids: str | None = None, notebook=INSTRUCTOR):
-    """The notebook with a graded function's solution region replaced by ``closest`` / ``centroids``.
-
-    The code runs where the solution did: after ``K``, ``idx`` (or ``m, n``, ``centroids``) are
-    set up, before ``return idx`` (``return centroids``).
-    """
-    notebook = copy.deepcopy(notebook)
-    for function, body in ((CLOSEST, closest), (CENTROIDS, centroids)):
-        if body is None:
-            continue
-        cell = _cell(notebook, function)
-        region = solution_regions(cell.source)[0]
-        lines = cell.source.split("\n")
-        code = [f"{region.indent}{line}" if line else line for line in textwrap.dedent(body).strip("\n").split("\n")]
-        lines[region.begin : region.end + 1] = code
-        cell.source = "\n".join(lines)
-    return notebook
-
-
-def edited(change):
-    notebook = copy.deepcopy(INSTRUCTOR)
-    change(notebook)
-    return notebook
 
 
 # Squared distances by the identity ||x||^2 - 2 x.mu + ||mu||^2 (without the first term): as fast
@@ -99,20 +61,20 @@ def _insert(index, source, tags=None):
 
 def _untag(function):
     def change(notebook):
-        _cell(notebook, function).metadata["tags"] = []
+        graded_cell(notebook, function).metadata["tags"] = []
 
     return change
 
 
 def _move_to_new_cell(notebook):
-    cell = _cell(notebook, CENTROIDS)
+    cell = graded_cell(notebook, CENTROIDS)
     notebook.cells.remove(cell)
     notebook.cells.append(nbformat.v4.new_code_cell(cell.source))  # pasted into a new cell: no tag
 
 
 def _in_cell(function, old, new):
     def change(notebook):
-        cell = _cell(notebook, function)
+        cell = graded_cell(notebook, function)
         assert old in cell.source
         cell.source = cell.source.replace(old, new)
 
@@ -121,14 +83,14 @@ def _in_cell(function, old, new):
 
 def _append_to_cell(function, code):
     def change(notebook):
-        _cell(notebook, function).source += "\n" + code
+        graded_cell(notebook, function).source += "\n" + code
 
     return change
 
 
 def _delete(function):
     def change(notebook):
-        notebook.cells.remove(_cell(notebook, function))
+        notebook.cells.remove(graded_cell(notebook, function))
 
     return change
 
@@ -176,7 +138,7 @@ def _notebook_with(mistake: str, table: dict) -> str:
 
 NORMAL = {
     "correct": INSTRUCTOR,
-    "released": learner_notebook(INSTRUCTOR),
+    "released": RELEASED,
     **{
         name: solved(closest=CLOSEST_MISTAKES[closest][0], centroids=CENTROID_MISTAKES[centroids][0] if centroids else None)
         for name, (closest, centroids) in MISTAKE_NOTEBOOKS.items()
@@ -230,40 +192,14 @@ LIMITS = {
 }
 
 
-def _grade(tmp_path_factory, name, submissions, malformed=None, options=()):
-    folder = tmp_path_factory.mktemp(name)
-    inbox = folder / "submissions"
-    inbox.mkdir()
-    for sub, notebook in submissions.items():
-        nbformat.write(notebook, inbox / f"{sub}.ipynb")
-    for sub, data in (malformed or {}).items():
-        (inbox / f"{sub}.ipynb").write_bytes(data)
-    out = folder / "grades"
-    run = subprocess.run(
-        [sys.executable, "-m", "grading", "grade", str(inbox), "--out", str(out), "--jobs", "2", *options],
-        capture_output=True, text=True, cwd=SOURCE_NOTEBOOK.parent, timeout=600,
-    )
-    with open(out / "gradebook.csv", newline="") as f:
-        rows = {row["submission"]: row for row in csv.DictReader(f)}
-    return run, rows, out
-
-
 @pytest.fixture(scope="module")
 def normal(tmp_path_factory):
-    return _grade(tmp_path_factory, "normal", NORMAL, MALFORMED)
+    return grade_folder(tmp_path_factory, "normal", NORMAL, MALFORMED)
 
 
 @pytest.fixture(scope="module")
 def limits(tmp_path_factory):
-    return _grade(tmp_path_factory, "limits", LIMITS, options=("--timeout", "6", "--memory", "512"))
-
-
-def _feedback(out: Path, name: str) -> str:
-    return (out / "feedback" / f"{name}.md").read_text()
-
-
-def _points(row) -> tuple[float, float, float, str]:
-    return float(row[CLOSEST]), float(row[CENTROIDS]), float(row["total"]), row["status"]
+    return grade_folder(tmp_path_factory, "limits", LIMITS, options=("--timeout", "6", "--memory", "512"))
 
 
 # --- the run as a whole ------------------------------------------------------------------------------
@@ -284,35 +220,36 @@ def test_every_submission_gets_a_row_and_the_grader_exits_0(normal, limits):
 def test_summary_line_on_stdout_and_progress_on_stderr(normal):
     run, rows, out = normal
     total = len(NORMAL) + len(MALFORMED)
-    line = run.stdout.strip()
-    assert line.startswith(f"graded {total} submissions in ") and "\n" not in line
+    line, isolation = run.stdout.strip().split("\n")
+    assert line.startswith(f"graded {total} submissions in ")
+    assert isolation.startswith("isolation: ") and isolation in run.stderr.splitlines()[0]
     statuses = [row["status"] for row in rows.values()]
     for status in ("ok", "error", "timeout", "invalid"):
         assert f"{statuses.count(status)} {status}" in line
     mean = sum(float(row["total"]) for row in rows.values()) / total
     assert f"mean {round(mean, 2):g} / 20" in line
-    assert (out / "summary.txt").read_text().strip() == line
+    assert (out / "summary.txt").read_text() == run.stdout
     assert f"[{total}/{total}]" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_correct_submission_gets_full_marks_quickly(normal):
     run, rows, out = normal
-    assert _points(rows["correct"]) == (10, 10, 20, "ok")
+    assert points(rows["correct"]) == (10, 10, 20, "ok")
     assert rows["correct"]["message"] == "20 of 20 tests passed"
-    feedback = _feedback(out, "correct")
-    assert feedback.count("**passed**") == 20
-    assert "times the reference solution's" in feedback  # the speed tests report their times
+    text = feedback(out, "correct")
+    assert text.count("**passed**") == 20
+    assert "times the reference solution's" in text  # the speed tests report their times
     seconds = float(next(l for l in run.stderr.splitlines() if "] correct:" in l).split("(")[1].split(" s)")[0])
     assert seconds < 5
 
 
 def test_released_notebook_scores_zero_and_says_not_implemented(normal):
     run, rows, out = normal
-    assert _points(rows["released"]) == (0, 0, 0, "ok")
+    assert points(rows["released"]) == (0, 0, 0, "ok")
     assert rows["released"]["message"] == ("find_closest_centroids not implemented, compute_centroids not implemented; "
                                            "0 of 20 tests passed")
-    feedback = _feedback(out, "released")
-    assert feedback.count("is not implemented yet") == 20 and "# YOUR CODE HERE" in feedback
+    text = feedback(out, "released")
+    assert text.count("is not implemented yet") == 20 and "# YOUR CODE HERE" in text
 
 
 # --- typical mistakes: the right tests fail, with the right explanation -----------------------------------
@@ -333,8 +270,8 @@ def test_typical_mistakes_lose_the_right_points_with_the_right_explanation(norma
     if expected < 10:  # the gradebook names the first failed test (a notebook holds two mistakes)
         assert rows[name]["message"].startswith("first failed: ")
         failed = rows[name]["message"].removeprefix("first failed: ").split("; ")[0]
-        assert f"## {failed.split(': ', 1)[0]}:" in _feedback(out, name)
-    section = _section(_feedback(out, name), function)
+        assert f"## {failed.split(': ', 1)[0]}:" in feedback(out, name)
+    section = _section(feedback(out, name), function)
     for word in words:
         assert word in section, f"{mistake}: {word!r} not in feedback"
 
@@ -342,8 +279,8 @@ def test_typical_mistakes_lose_the_right_points_with_the_right_explanation(norma
 def test_course_loop_is_slow_but_right_and_told_its_time(normal):
     run, rows, out = normal
     name = _notebook_with("course_loop", CLOSEST_MISTAKES)
-    assert _points(rows[name]) == (9, 10, 19, "ok")
-    section = _section(_feedback(out, name), CLOSEST)
+    assert points(rows[name]) == (9, 10, 19, "ok")
+    section = _section(feedback(out, name), CLOSEST)
     assert section.count("**passed**") == 9
     speed = section.split("speed on 100,000 pixels")[1]
     assert "FAILED" in section.split("speed on 100,000 pixels")[0].splitlines()[-1]
@@ -356,39 +293,39 @@ def test_course_loop_is_slow_but_right_and_told_its_time(normal):
 @pytest.mark.parametrize("name", ["lost_tag", "pasted_into_new_cell"])
 def test_a_lost_tag_is_graded_from_the_last_defining_cell_and_said(normal, name):
     run, rows, out = normal
-    assert _points(rows[name]) == (10, 10, 20, "ok")
-    assert "No cell tagged 'graded' defines" in _feedback(out, name)
+    assert points(rows[name]) == (10, 10, 20, "ok")
+    assert "No cell tagged 'graded' defines" in feedback(out, name)
 
 
 def test_errors_and_endless_loops_in_ungraded_cells_cost_nothing(normal):
-    assert _points(normal[1]["ungraded_cells_fail"]) == (10, 10, 20, "ok")
+    assert points(normal[1]["ungraded_cells_fail"]) == (10, 10, 20, "ok")
 
 
 def test_imports_from_other_cells_are_run_and_an_unneeded_broken_one_is_not(normal):
     run, rows, out = normal
-    assert _points(rows["imports_elsewhere"]) == (10, 10, 20, "ok")  # cdist imported in an ungraded cell
+    assert points(rows["imports_elsewhere"]) == (10, 10, 20, "ok")  # cdist imported in an ungraded cell
 
 
 def test_a_helper_defined_outside_the_graded_cells_is_pointed_out(normal):
     run, rows, out = normal
-    closest, centroids, total, status = _points(rows["helper_outside"])
+    closest, centroids, total, status = points(rows["helper_outside"])
     assert (closest, centroids, status) == (0, 10, "ok")
-    feedback = _feedback(out, "helper_outside")
-    assert "`squared`, defined in cell 4 of the notebook, which the grader does not run" in feedback
-    assert "NameError: name 'squared' is not defined" in feedback
+    text = feedback(out, "helper_outside")
+    assert "`squared`, defined in cell 4 of the notebook, which the grader does not run" in text
+    assert "NameError: name 'squared' is not defined" in text
 
 
 def test_magics_are_ignored_and_said(normal):
     run, rows, out = normal
-    assert _points(rows["magics"]) == (10, 10, 20, "ok")
-    assert "%timeit 1 + 1" in _feedback(out, "magics")
+    assert points(rows["magics"]) == (10, 10, 20, "ok")
+    assert "%timeit 1 + 1" in feedback(out, "magics")
 
 
 def test_syntax_error_costs_that_function_only(normal):
     run, rows, out = normal
-    assert _points(rows["syntax_error"]) == (10, 0, 10, "error")
+    assert points(rows["syntax_error"]) == (10, 0, 10, "error")
     assert "SyntaxError" in rows["syntax_error"]["message"]
-    assert "compute_centroids is not defined" in _feedback(out, "syntax_error")
+    assert "compute_centroids is not defined" in feedback(out, "syntax_error")
 
 
 @pytest.mark.parametrize("name, error", [
@@ -398,16 +335,16 @@ def test_syntax_error_costs_that_function_only(normal):
 ])
 def test_code_that_raises_while_the_graded_cells_run_is_an_error_but_the_functions_are_graded(normal, name, error):
     run, rows, out = normal
-    assert _points(rows[name]) == (10, 10, 20, "error")
+    assert points(rows[name]) == (10, 10, 20, "error")
     assert error in rows[name]["message"]
-    assert error in _feedback(out, name)
+    assert error in feedback(out, name)
 
 
 def test_a_missing_graded_function_is_invalid_and_the_other_is_graded(normal):
     run, rows, out = normal
-    assert _points(rows["deleted_cell"]) == (10, 0, 10, "invalid")
+    assert points(rows["deleted_cell"]) == (10, 0, 10, "invalid")
     assert rows["deleted_cell"]["message"].startswith("no cell of the notebook defines compute_centroids")
-    assert _points(rows["both_deleted"]) == (0, 0, 0, "invalid")
+    assert points(rows["both_deleted"]) == (0, 0, 0, "invalid")
 
 
 @pytest.mark.parametrize("name, reason", [
@@ -416,9 +353,9 @@ def test_a_missing_graded_function_is_invalid_and_the_other_is_graded(normal):
 ])
 def test_malformed_files_are_invalid_with_zero(normal, name, reason):
     run, rows, out = normal
-    assert _points(rows[name]) == (0, 0, 0, "invalid")
+    assert points(rows[name]) == (0, 0, 0, "invalid")
     assert reason in rows[name]["message"]
-    assert reason in _feedback(out, name)
+    assert reason in feedback(out, name)
 
 
 # --- time, memory, exits and crashes --------------------------------------------------------------------------
@@ -450,17 +387,17 @@ LIMIT_ROWS = {
 def test_failure_modes_get_the_right_row(limits, name):
     run, rows, out = limits
     row, words = LIMIT_ROWS[name]
-    assert _points(rows[name]) == row
-    text = _feedback(out, name) if words.startswith("feedback:") else rows[name]["message"]
+    assert points(rows[name]) == row
+    text = feedback(out, name) if words.startswith("feedback:") else rows[name]["message"]
     assert words.removeprefix("feedback:") in text
 
 
 def test_endless_loop_costs_its_function_and_the_other_is_still_graded(limits):
     run, rows, out = limits
-    assert _points(rows["endless_loop"]) == (0, 10, 10, "timeout")
-    feedback = _feedback(out, "endless_loop")
-    assert feedback.count("did not finish within 1.5 s") == 2  # then the rest of its tests are skipped
-    assert "Not run: the 2 tests before it timed out or crashed." in feedback
+    assert points(rows["endless_loop"]) == (0, 10, 10, "timeout")
+    text = feedback(out, "endless_loop")
+    assert text.count("did not finish within 1.5 s") == 2  # then the rest of its tests are skipped
+    assert "Not run: the 2 tests before it timed out or crashed." in text
 
 
 def test_printed_output_is_thrown_away(limits):

@@ -16,7 +16,8 @@ from nbclient import NotebookClient
 
 from grading.cli import main
 from grading.hidden_tests import HIDDEN_TESTS
-from grading.release import LEARNER_FILES, ReleaseError, learner_notebook, write_release
+from grading.learner_files import LEARNER_FILES
+from grading.release import ReleaseError, learner_notebook, write_release
 from grading.source import BEGIN_SOLUTION, END_SOLUTION, GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells
 
 ROOT = SOURCE_NOTEBOOK.parent

@@ -1,0 +1,171 @@
+"""The sandbox the learner's code runs in, made by bubblewrap (``bwrap``), the tool Flatpak uses.
+
+What the learner's process gets (:func:`command`):
+
+- new user, PID, network, IPC, UTS and cgroup namespaces: it runs as ``nobody`` with no
+  capabilities, sees only its own processes, has no network, and may not make namespaces of its
+  own; ``--die-with-parent``, so that when the grader ends it, everything in it ends too;
+- a file system of only what Python and numpy need, read-only: the system's ``/usr`` (and the
+  ``/bin``, ``/lib`` links into it), the Python installation and the virtual environment; plus the
+  learner's public files at ``/public`` and the worker script at ``/grader/worker.py``. The
+  instructor's notebook, ``grading/``, the repository, the submissions, the output folder and the
+  home folder are not there at all;
+- one writable folder, ``/scratch``, its working folder: a tmpfs of a fixed size, the whole disk
+  budget (``TMPDIR`` points there); ``/dev`` is read-only;
+- the system-call filter of :mod:`grading.seccomp`: threads, but no new processes.
+
+:func:`probe` says at the start of a grading run whether this machine can make that sandbox, and
+why not when it cannot (bubblewrap missing, unprivileged user namespaces turned off, another
+machine architecture, a Python environment that would show the instructor's files).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from grading import seccomp
+
+__all__ = ["PUBLIC", "SCRATCH", "WORKER", "command", "environment", "probe"]
+
+# Where things are inside the sandbox. Names no Python installation uses, so binds cannot collide.
+SCRATCH = "/scratch"
+PUBLIC = "/public"
+WORKER = "/grader/worker.py"
+_NOBODY = "65534"
+_SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+
+def _python_folders() -> list[str]:
+    """The folders the interpreter and its packages live in: the virtual environment and its base."""
+    folders = {os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix)}
+    return sorted(f for f in folders if not f.startswith("/usr/") and f != "/usr")
+
+
+def _system() -> list[str]:
+    """Binds for /usr and the top-level folders that are links into it (merged /usr) or beside it."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for path in _SYSTEM_LINKS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    return args
+
+
+def environment() -> dict[str, str]:
+    """The learner process's environment inside the sandbox: nothing of the grader's."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": SCRATCH,
+        "TMPDIR": SCRATCH,
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{SCRATCH}/.matplotlib",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+def command(python_args: list[str], public_dir: Path, scratch_bytes: int, filter_fd: int) -> list[str]:
+    """The command line that runs ``python -I <python_args>`` in the sandbox.
+
+    Parameters
+    ----------
+    python_args : list of str
+        Arguments after ``python -I`` (paths as seen inside: :data:`WORKER`, :data:`PUBLIC`).
+    public_dir : pathlib.Path
+        The learner's public files, shown read-only at :data:`PUBLIC`.
+    scratch_bytes : int
+        Size of the writable tmpfs at :data:`SCRATCH`.
+    filter_fd : int
+        A file descriptor to read the system-call filter from (inherited by bwrap).
+
+    Returns
+    -------
+    list of str
+    """
+    args = ["bwrap", *_system()]
+    for folder in _python_folders():
+        args += ["--ro-bind", folder, folder]
+    args += [
+        "--ro-bind", str(public_dir), PUBLIC,
+        "--ro-bind", str(Path(__file__).with_name("worker.py")), WORKER,
+        "--size", str(scratch_bytes), "--tmpfs", SCRATCH,  # --size applies to the next --tmpfs
+        "--proc", "/proc",
+        "--dev", "/dev", "--remount-ro", "/dev",  # /dev/shm would be a second, unlimited tmpfs
+        "--unshare-all", "--unshare-user", "--disable-userns", "--uid", _NOBODY, "--gid", _NOBODY,
+        "--cap-drop", "ALL",  # run as root, bwrap would otherwise keep root's capabilities inside
+        "--hostname", "sandbox",
+        "--die-with-parent", "--new-session",
+        "--chdir", SCRATCH,
+        "--seccomp", str(filter_fd),
+        sys.executable, "-I", *python_args,
+    ]
+    return args
+
+
+def filter_file() -> int:
+    """A file descriptor, at offset 0, holding the system-call filter (inheritable: bwrap reads it)."""
+    program = seccomp.no_new_processes()
+    fd = os.memfd_create("grading-seccomp", 0)
+    os.write(fd, program)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _visible(secrets: list[Path]) -> str:
+    """The first instructor's file a bound folder would show, as a reason, or ""."""
+    bound = [Path("/usr"), *(Path(f) for f in _python_folders())]
+    for secret in secrets:
+        secret = secret.resolve()
+        for folder in bound:
+            if secret == folder or folder in secret.parents:
+                return f"{secret} is inside {folder}, which the sandbox shows to the learner's code"
+    return ""
+
+
+def probe(public_dir: Path, secrets: list[Path], scratch_bytes: int) -> str:
+    """Try the sandbox once; "" if it works here, else why not, in one line.
+
+    Parameters
+    ----------
+    public_dir : pathlib.Path
+        As for :func:`command`.
+    secrets : list of pathlib.Path
+        What the learner's code must not see (the source notebook's folder, submissions, output).
+    scratch_bytes : int
+    """
+    if not sys.platform.startswith("linux"):
+        return f"bubblewrap needs Linux (this is {sys.platform})"
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed (Debian, Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)"
+    if seccomp.no_new_processes() is None:
+        return f"the sandbox's system-call filter supports x86_64 and aarch64, not {os.uname().machine}"
+    reason = _visible(secrets)
+    if reason:
+        return reason
+    fd = filter_file()
+    try:
+        run = subprocess.run(command(["-c", "import numpy"], public_dir, scratch_bytes, fd), pass_fds=(fd,),
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, env=environment())
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap could not be run: {exc}"
+    finally:
+        os.close(fd)
+    if run.returncode != 0:
+        lines = (run.stderr.strip() or f"exit status {run.returncode}").splitlines()
+        return f"bwrap cannot make the sandbox here: {lines[-1] if lines else ''}"
+    return ""
+
+
+def version() -> str:
+    """``bubblewrap 0.8.0``, or "bubblewrap" if it does not say."""
+    try:
+        return subprocess.run(["bwrap", "--version"], capture_output=True, text=True, timeout=10).stdout.strip() or "bubblewrap"
+    except (OSError, subprocess.TimeoutExpired):
+        return "bubblewrap"

@@ -1,0 +1,214 @@
+"""The learner's process seen from the grading process: started, asked, timed and killed from outside.
+
+:class:`LearnerProcess` runs ``grading/worker.py`` either in the bubblewrap sandbox
+(:mod:`grading.bubblewrap`) or, where there is none, as a plain child process
+(:class:`Isolation` says which). Either way it sends requests, waits for each reply at most a
+given time, and kills every process of the learner's when time runs out. A learner process that
+dies is seen as an end of file on its reply pipe, or as its exit, whichever comes first, and
+described from its exit status.
+
+Its clock is the kernel's: the processor time of every process of the tree, every thread
+included, read from ``/proc`` (:mod:`grading.process_tree`), never a figure the learner's process
+reports.
+
+Without the sandbox ("process isolation"), the learner's process runs as the grader's user in its
+own process group, with the same limits: this stops honest mistakes (endless loops, runaway memory,
+exits, crashes, floods of output), not hostile code. docs/grading.md says what each level stops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import select
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grading import bubblewrap, process_tree
+
+__all__ = ["Isolation", "LearnerProcess", "WorkerCrashed", "WorkerTimeout"]
+
+WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+MAX_REPLY_BYTES = 1024**2  # replies are short JSON; anything longer is not the worker speaking
+POLL_SECONDS = 0.25  # how often a silent worker is checked for having exited
+
+
+class WorkerTimeout(Exception):
+    """The worker did not reply in time; it has been killed."""
+
+
+class WorkerCrashed(Exception):
+    """The worker exited or broke the protocol; the message says how, for the learner."""
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """How learners' processes are isolated in this grading run.
+
+    Attributes
+    ----------
+    sandbox : bool
+        True: in the bubblewrap sandbox. False: process isolation only.
+    description : str
+        One line for the instructor: which, and why when there is no sandbox.
+    """
+
+    sandbox: bool
+    description: str
+
+
+def _plain_environment(folder: Path) -> dict[str, str]:
+    """Without the sandbox: nothing of the grader's environment but what Python, numpy and matplotlib need."""
+    env = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": str(folder),
+        "TMPDIR": str(folder),
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",  # plt.show() in a graded cell must not look for a display
+        "MPLCONFIGDIR": str(folder / ".matplotlib"),
+        # One thread each: several workers may run side by side (--jobs), and a thread pool's
+        # reserved memory would count against the address-space limit.
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    return env
+
+
+class LearnerProcess:
+    """One learner process.
+
+    Parameters
+    ----------
+    isolation : Isolation
+    folder : pathlib.Path
+        Without the sandbox, its working folder (created if needed); unused in the sandbox, whose
+        working folder is its own tmpfs.
+    public_dir : pathlib.Path
+        The learner's public files, put on the worker's ``sys.path``.
+    exchange_fd : int
+        The shared memory file (:class:`grading.exchange.Exchange`), passed to the worker.
+    memory : int
+        Address-space limit, bytes.
+    disk : int
+        Bytes it may write: in the sandbox, the size of its writable tmpfs; without, the largest file.
+    """
+
+    def __init__(self, isolation: Isolation, folder: Path, public_dir: Path, exchange_fd: int,
+                 memory: int, disk: int) -> None:
+        self._buffer = b""
+        self.sandbox = isolation.sandbox
+        if isolation.sandbox:
+            limits = [str(memory), str(resource.RLIM_INFINITY)]  # its tmpfs holds `disk` bytes, all files together
+            filter_fd = bubblewrap.filter_file()
+            try:
+                argv = bubblewrap.command([bubblewrap.WORKER, *limits, bubblewrap.PUBLIC, str(exchange_fd)],
+                                          public_dir, disk, filter_fd)
+                self.process = self._popen(argv, (exchange_fd, filter_fd), None, bubblewrap.environment())
+            finally:
+                os.close(filter_fd)
+        else:
+            limits = [str(memory), str(disk)]  # a limit per file is all a process can have on its own
+            folder.mkdir(parents=True, exist_ok=True)
+            argv = [sys.executable, "-I", str(WORKER_SCRIPT), *limits, str(public_dir), str(exchange_fd)]
+            self.process = self._popen(argv, (exchange_fd,), folder, _plain_environment(folder))
+
+    @staticmethod
+    def _popen(argv: list[str], fds: tuple[int, ...], cwd: Path | None, env: dict[str, str]) -> subprocess.Popen:
+        return subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=fds, cwd=cwd, env=env,
+            start_new_session=True,  # its own process group: without the sandbox, kill() reaches what it started
+        )
+
+    def cpu_seconds(self) -> float:
+        """Processor seconds used so far by every process of this learner's (all threads), as the kernel counts them."""
+        return process_tree.cpu_seconds(process_tree.descendants(self.process.pid))
+
+    def request(self, message: dict, timeout: float) -> dict:
+        """Send a request and wait at most ``timeout`` seconds for the reply.
+
+        Raises
+        ------
+        WorkerTimeout
+            No reply in time (the worker is killed).
+        WorkerCrashed
+            The worker exited, or replied with something that is not one JSON line.
+        """
+        deadline = time.monotonic() + timeout
+        try:
+            self.process.stdin.write(json.dumps(message).encode("utf-8") + b"\n")
+            self.process.stdin.flush()
+        except OSError:  # the pipe is broken: the worker is gone
+            raise WorkerCrashed(self._exit_description()) from None
+        line = self._read_line(deadline)
+        try:
+            reply = json.loads(line)
+        except (ValueError, RecursionError):
+            reply = None
+        if not isinstance(reply, dict):
+            self.kill()
+            raise WorkerCrashed("sent a reply the grader could not read")
+        return reply
+
+    def _read_line(self, deadline: float) -> bytes:
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise WorkerTimeout()
+            ready, _, _ = select.select([fd], [], [], min(remaining, POLL_SECONDS))
+            if not ready:
+                # A process the worker started may hold the pipe open after the worker died.
+                if self.process.poll() is not None:
+                    raise WorkerCrashed(self._exit_description())
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise WorkerCrashed(self._exit_description())
+            self._buffer += chunk
+            if len(self._buffer) > MAX_REPLY_BYTES:
+                self.kill()
+                raise WorkerCrashed("sent a reply far longer than any the grader expects")
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
+    def _exit_description(self) -> str:
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "stopped answering"
+        finally:
+            self.kill()  # whatever it started goes too; and the worker itself, if it stopped answering
+        # In the sandbox bwrap passes on the worker's exit status, and a signal as 128 + its number.
+        if self.sandbox and code > 128 and code - 128 in signal.valid_signals():
+            code = -(code - 128)
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
+            if -code == signal.SIGKILL:
+                return "was killed (SIGKILL: what the system does to a process that runs out of memory)"
+            if -code == signal.SIGSEGV:
+                return "crashed (SIGSEGV, a segmentation fault)"
+            return f"was killed by {name}"
+        return f"exited with code {code} (os._exit() or sys.exit() in the learner's code?)"
+
+    def kill(self) -> None:
+        """Kill every process of this learner's and wait until none runs; safe to call more than once."""
+        tree = process_tree.descendants(self.process.pid)
+        process_tree.kill(tree)
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass  # already gone
+        self.process.wait()
+        process_tree.wait_gone(tree)
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass

@@ -1,0 +1,120 @@
+"""The isolation levels of ``python -m grading grade --sandbox``, and the parts the sandbox is made of."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+
+from grading import seccomp
+from grading.exchange import RESULT_BYTES, Exchange
+from grading.files import write_atomically
+from grading.gradebook import spreadsheet_text
+from grading.source import SOURCE_NOTEBOOK
+from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, answered
+
+
+def _grade(tmp_path, notebooks: dict, *options, path: str | None = None):
+    inbox = tmp_path / "submissions"
+    inbox.mkdir()
+    for name, notebook in notebooks.items():
+        nbformat.write(notebook, inbox / f"{name}.ipynb")
+    env = dict(os.environ, PATH=path) if path is not None else None
+    return subprocess.run([sys.executable, "-m", "grading", "grade", str(inbox), "--out", str(tmp_path / "grades"), *options],
+                          capture_output=True, text=True, cwd=SOURCE_NOTEBOOK.parent, env=env, timeout=300)
+
+
+# --- the levels, as the instructor sees them ----------------------------------------------------------------
+
+
+def test_without_bubblewrap_grading_says_so_once_and_uses_process_isolation(tmp_path):
+    run = _grade(tmp_path, {"right": answered(CLOSEST_RIGHT, CENTROIDS_RIGHT)}, path="/nonexistent")
+    assert run.returncode == 0, run.stderr
+    first = run.stderr.splitlines()[0]
+    assert first == ("isolation: process isolation only, no sandbox: bubblewrap (bwrap) is not installed "
+                     "(Debian, Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)")
+    assert (tmp_path / "grades" / "summary.txt").read_text().splitlines()[1] == first
+    assert "right,10,10,20,20,ok" in (tmp_path / "grades" / "gradebook.csv").read_text()
+
+
+def test_sandbox_require_refuses_to_grade_without_it(tmp_path):
+    run = _grade(tmp_path, {"right": answered(CLOSEST_RIGHT, CENTROIDS_RIGHT)}, "--sandbox", "require", path="/nonexistent")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.splitlines() == ["python -m grading: error: no sandbox (--sandbox require): bubblewrap (bwrap) is not "
+                                       "installed (Debian, Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)"]
+    assert not (tmp_path / "grades" / "gradebook.csv").exists()
+
+
+def test_sandbox_off_says_what_it_does_not_stop(tmp_path):
+    run = _grade(tmp_path, {"right": answered(CLOSEST_RIGHT, CENTROIDS_RIGHT)}, "--sandbox", "off")
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.splitlines()[0].startswith("isolation: process isolation only (--sandbox off): learners' code can read")
+
+
+def test_without_the_sandbox_the_output_folder_is_still_written_last(tmp_path):
+    """Process isolation cannot keep a learner's code from the output folder; the grader writes it after every process is gone."""
+    out = tmp_path / "grades"
+    attack = answered(CLOSEST_RIGHT, CENTROIDS_RIGHT, before=f"""
+        import os, shutil
+        shutil.rmtree("{out}", ignore_errors=True)
+        os.makedirs("{out}/gradebook.csv/x")
+        """)
+    run = _grade(tmp_path, {"attack": attack}, "--sandbox", "off")
+    assert run.returncode == 0, run.stderr
+    assert (out / "gradebook.csv").read_text().splitlines()[1].startswith("attack,10,10,20,20,")
+
+
+# --- the parts ----------------------------------------------------------------------------------------------
+
+
+def test_the_process_filter_exists_for_the_machines_graders_run_on():
+    for machine in ("x86_64", "aarch64"):
+        program = seccomp.no_new_processes(machine)
+        assert program and len(program) % 8 == 0  # an array of struct sock_filter
+    assert seccomp.no_new_processes("riscv64") is None
+
+
+def test_the_exchange_sees_inputs_changed_in_its_memory_and_reads_only_plain_results():
+    X, centroids = np.arange(12.0).reshape(4, 3), np.ones((2, 3), dtype=np.float32)
+    exchange = Exchange(4096)
+    try:
+        specs = exchange.put(("X", "centroids", "K"), (X, centroids, 2))
+        assert [spec["name"] for spec in specs] == ["X", "centroids", "K"] and specs[2]["int"] == 2
+        assert exchange.changed() == []
+        import mmap
+        shared = mmap.mmap(exchange.fd, 0)  # what the learner's process maps
+        view = np.ndarray((4, 3), dtype=np.dtype(specs[0]["dtype"]), buffer=shared, offset=specs[0]["offset"])
+        view[0, 0] = -1
+        assert exchange.changed() == ["X"]
+        exchange.put(("X", "centroids", "K"), (X, centroids, 2))  # the next call's inputs are fresh again
+        assert exchange.changed() == []
+        result = np.ndarray((4,), dtype=np.int64, buffer=shared, offset=exchange.result_offset)
+        result[:] = [3, 1, 4, 1]
+        assert exchange.result({"dtype": "<i8", "shape": [4]}).tolist() == [3, 1, 4, 1]
+        for lie in ({"dtype": "|O", "shape": [4]}, {"dtype": "<f8", "shape": [RESULT_BYTES]}, {"dtype": "<f8", "shape": [-1]},
+                    {"dtype": "V8", "shape": [1]}, {"dtype": "<f8"}, "nonsense", None):
+            assert exchange.result(lie) is None
+        shared.close()
+        with pytest.raises(PermissionError):
+            os.ftruncate(exchange.fd, 10 * RESULT_BYTES)  # sealed: the learner cannot make it grow
+    finally:
+        exchange.close()
+
+
+def test_a_file_takes_the_place_of_a_folder_in_its_way(tmp_path):
+    (tmp_path / "gradebook.csv" / "inside").mkdir(parents=True)
+    write_atomically(tmp_path / "gradebook.csv", "a,b\n")
+    assert (tmp_path / "gradebook.csv").read_text() == "a,b\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["gradebook.csv"]
+
+
+@pytest.mark.parametrize("text, cell", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\\t=1"),
+    ("alice", "alice"), ("two\nlines", "two\\nlines"), ("a=b", "a=b"),
+])
+def test_gradebook_text_is_never_a_formula_and_always_one_line(text, cell):
+    assert spreadsheet_text(text) == cell
