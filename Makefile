@@ -5,7 +5,8 @@
 # For instructors (docs/grading.md):
 #   make release                         write the learner's copy into release/
 #   make grade SUBMISSIONS="subs/"       grade notebooks (or folders of them) into grades/
-# Benchmarks: make bench (all), make bench-compress (compress.py against pngquant, installed if missing)
+# Benchmarks: make bench (all), make bench-compress (compress.py against pngquant, installed if missing),
+#   make bench-grading (a class of 200 graded with the sandbox and without; bubblewrap installed if missing)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -21,7 +22,7 @@ BENCH_ARGS ?=
 NOTEBOOK_ENV := PYTHONHASHSEED=0 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 NBVAL_OPTS := --nbval --nbval-current-env
 
-.PHONY: run test test-fast notebook html bench bench-compress pngquant release grade clean
+.PHONY: run test test-fast notebook html bench bench-compress bench-grading pngquant bubblewrap release grade clean
 
 $(BIN)/activate: 
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
@@ -65,9 +66,13 @@ grade: $(VENV)/.installed
 	@test -n "$(SUBMISSIONS)" || { echo 'make grade: say what to grade: make grade SUBMISSIONS="path/to/notebooks/"' >&2; exit 2; }
 	$(BIN)/python -m grading grade $(SUBMISSIONS) --out grades $(GRADE_ARGS)
 
-bench: $(VENV)/.installed bench-compress
+bench: $(VENV)/.installed bench-compress bench-grading
 	$(BIN)/python bench/kmeans_vs_sklearn.py
 	$(BIN)/python bench/notebook_runtime.py
+
+# The grader with its sandbox against process isolation only (a few minutes).
+bench-grading: $(VENV)/.installed bubblewrap
+	$(BIN)/python bench/grading_throughput.py $(BENCH_ARGS)
 
 # compress.py against pngquant and Pillow (a few minutes); options from BENCH_ARGS, e.g. "--quick".
 bench-compress: $(VENV)/.installed pngquant
@@ -77,6 +82,10 @@ bench-compress: $(VENV)/.installed pngquant
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 pngquant:
 	@command -v pngquant >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y pngquant; }
+
+# bubblewrap, the grader's sandbox, likewise (Fedora: dnf install bubblewrap).
+bubblewrap:
+	@command -v bwrap >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y bubblewrap; }
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

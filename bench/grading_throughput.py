@@ -10,7 +10,7 @@ submission for each, their ratio (the target, issue 10: at most 1.3), the second
 submission takes (target: about a second), and the speed ratios the grader measured for each
 style, with the limit they are judged against.
 
-    python bench/grading_throughput.py [--submissions 200] [--rounds 1]
+    python bench/grading_throughput.py [--submissions 200] [--rounds 2] [--quick]
 
 Needs bubblewrap (apt-get install bubblewrap).
 """
@@ -127,8 +127,11 @@ def speed_ratios(out: Path, names: dict[str, str]) -> dict[str, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--submissions", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="40 submissions, 1 round: a check that it runs")
     args = parser.parse_args()
+    if args.quick:
+        args.submissions, args.rounds = 40, 1
 
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as scratch:
         scratch = Path(scratch)
