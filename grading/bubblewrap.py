@@ -27,9 +27,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grading import seccomp
+from grading import packages, seccomp
 
-__all__ = ["PUBLIC", "SCRATCH", "WORKER", "command", "environment", "probe"]
+__all__ = ["PUBLIC", "SCRATCH", "WORKER", "command", "environment", "filter_file", "probe", "version"]
 
 # Where things are inside the sandbox. Names no Python installation uses, so binds cannot collide.
 SCRATCH = "/scratch"
@@ -71,7 +71,8 @@ def environment() -> dict[str, str]:
     }
 
 
-def command(python_args: list[str], public_dir: Path, scratch_bytes: int, filter_fd: int) -> list[str]:
+def command(python_args: list[str], public_dir: Path, scratch_bytes: int, filter_fd: int,
+            site_entries: tuple[str, ...] | list[str] | None = None) -> list[str]:
     """The command line that runs ``python -I <python_args>`` in the sandbox.
 
     Parameters
@@ -84,6 +85,9 @@ def command(python_args: list[str], public_dir: Path, scratch_bytes: int, filter
         Size of the writable tmpfs at :data:`SCRATCH`.
     filter_fd : int
         A file descriptor to read the system-call filter from (inherited by bwrap).
+    site_entries : sequence of str, optional
+        Show only these entries of site-packages (:func:`grading.packages.visible_entries`);
+        None shows all of it.
 
     Returns
     -------
@@ -92,6 +96,12 @@ def command(python_args: list[str], public_dir: Path, scratch_bytes: int, filter
     args = ["bwrap", *_system()]
     for folder in _python_folders():
         args += ["--ro-bind", folder, folder]
+    if site_entries is not None:  # an empty, read-only site-packages with only these in it
+        site = str(packages.site_packages())
+        args += ["--tmpfs", site]
+        for entry in site_entries:
+            args += ["--ro-bind", f"{site}/{entry}", f"{site}/{entry}"]
+        args += ["--remount-ro", site]
     args += [
         "--ro-bind", str(public_dir), PUBLIC,
         "--ro-bind", str(Path(__file__).with_name("worker.py")), WORKER,
@@ -129,7 +139,7 @@ def _visible(secrets: list[Path]) -> str:
     return ""
 
 
-def probe(public_dir: Path, secrets: list[Path], scratch_bytes: int) -> str:
+def probe(public_dir: Path, secrets: list[Path], scratch_bytes: int, site_entries: list[str] | None = None) -> str:
     """Try the sandbox once; "" if it works here, else why not, in one line.
 
     Parameters
@@ -139,6 +149,8 @@ def probe(public_dir: Path, secrets: list[Path], scratch_bytes: int) -> str:
     secrets : list of pathlib.Path
         What the learner's code must not see (the source notebook's folder, submissions, output).
     scratch_bytes : int
+    site_entries : list of str, optional
+        As for :func:`command`.
     """
     if not sys.platform.startswith("linux"):
         return f"bubblewrap needs Linux (this is {sys.platform})"
@@ -151,7 +163,7 @@ def probe(public_dir: Path, secrets: list[Path], scratch_bytes: int) -> str:
         return reason
     fd = filter_file()
     try:
-        run = subprocess.run(command(["-c", "import numpy"], public_dir, scratch_bytes, fd), pass_fds=(fd,),
+        run = subprocess.run(command(["-c", "import numpy"], public_dir, scratch_bytes, fd, site_entries), pass_fds=(fd,),
                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, env=environment())
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bwrap could not be run: {exc}"

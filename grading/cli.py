@@ -148,19 +148,24 @@ def _progress(done: int, total: int, result) -> None:
 
 def _isolation(mode: str, public_dir: Path, secrets: list[Path]):
     """The isolation for this run, as ``--sandbox`` asks and this machine allows."""
-    from grading import bubblewrap, settings
+    from grading import bubblewrap, packages, settings
     from grading.learner_process import Isolation
 
+    try:
+        entries = packages.visible_entries(settings.ALLOWED_PACKAGES)
+        hidden = tuple(packages.hidden_modules(settings.ALLOWED_PACKAGES))
+    except packages.PackageError as exc:
+        raise UsageError(str(exc)) from None
     if mode == "off":
         return Isolation(False, "isolation: process isolation only (--sandbox off): learners' code can read, write and "
-                                "connect wherever the grader's user can")
-    why_not = bubblewrap.probe(public_dir, secrets, settings.DISK_LIMIT)
+                                "connect wherever the grader's user can", hidden_modules=hidden)
+    why_not = bubblewrap.probe(public_dir, secrets, settings.DISK_LIMIT, entries)
     if why_not and mode == "require":
         raise UsageError(f"no sandbox (--sandbox require): {why_not}")
     if why_not:
-        return Isolation(False, f"isolation: process isolation only, no sandbox: {why_not}")
+        return Isolation(False, f"isolation: process isolation only, no sandbox: {why_not}", hidden_modules=hidden)
     return Isolation(True, f"isolation: sandbox ({bubblewrap.version()}): no network, no new processes, only the "
-                           "learner's public files visible, read-only")
+                           "learner's public files visible, read-only", tuple(entries) if entries is not None else None, hidden)
 
 
 def _grade(args) -> int:

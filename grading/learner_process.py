@@ -56,10 +56,17 @@ class Isolation:
         True: in the bubblewrap sandbox. False: process isolation only.
     description : str
         One line for the instructor: which, and why when there is no sandbox.
+    site_entries : tuple of str or None
+        In the sandbox, the entries of site-packages it shows (``settings.ALLOWED_PACKAGES``), or
+        None for all of it.
+    hidden_modules : tuple of str
+        Installed top-level modules that graded code may not import (``settings.ALLOWED_PACKAGES``).
     """
 
     sandbox: bool
     description: str
+    site_entries: tuple[str, ...] | None = None
+    hidden_modules: tuple[str, ...] = ()
 
 
 def _plain_environment(folder: Path) -> dict[str, str]:
@@ -108,7 +115,7 @@ class LearnerProcess:
             filter_fd = bubblewrap.filter_file()
             try:
                 argv = bubblewrap.command([bubblewrap.WORKER, *limits, bubblewrap.PUBLIC, str(exchange_fd)],
-                                          public_dir, disk, filter_fd)
+                                          public_dir, disk, filter_fd, isolation.site_entries)
                 self.process = self._popen(argv, (exchange_fd, filter_fd), None, bubblewrap.environment())
             finally:
                 os.close(filter_fd)

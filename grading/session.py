@@ -68,7 +68,12 @@ class Session:
             "op": "define",
             "imports": extraction.imports,
             "cells": [{"label": cell.label, "source": cell.source} for cell in extraction.cells],
-            "unavailable": tool_module_names(),
+            "unavailable": {
+                **{name: (f"{name} is not among the packages graded cells may use (the grader's ALLOWED_PACKAGES): "
+                          "write the function with numpy") for name in isolation.hidden_modules},
+                **{name: (f"{name} is one of the assignment's own tools, not part of an exercise: graded cells "
+                          "cannot import it. Write the function with numpy") for name in tool_module_names()},
+            },
         }
 
     @property

@@ -9,6 +9,11 @@ POINTS = {
     "compute_centroids": 10.0,
 }
 
+# The installed packages graded cells may import, by their pip names, with what they depend on; None
+# for every installed package. ("numpy",) keeps scikit-learn's K-means out of a graded cell's reach:
+# in the sandbox the others are not there at all, and without it their imports fail with a message.
+ALLOWED_PACKAGES: tuple[str, ...] | None = None
+
 # Wall-clock seconds for one submission: starting its process, defining its functions and every
 # test (python -m grading grade --timeout).
 TIME_LIMIT = 60.0

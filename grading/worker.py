@@ -19,9 +19,9 @@ for a reply; ``input()`` gets an end of file instead of waiting forever.
 Protocol: one JSON object per line, each request answered by one reply. Arrays travel through the
 shared memory file EXCHANGE_FD (:mod:`grading.exchange`), never pickled.
 
-``{"op": "define", "imports": [statement, ...], "cells": [{"label", "source"}], "unavailable": [name, ...]}``
-    Makes the top-level modules ``unavailable`` (the assignment's own tools) fail to import with a
-    message that says why, runs each import, then each cell one top-level statement at a time, so
+``{"op": "define", "imports": [statement, ...], "cells": [{"label", "source"}], "unavailable": {name: why}}``
+    Makes the top-level modules ``unavailable`` (the assignment's own tools, packages the
+    instructor left out) fail to import with the message ``why``, runs each import, then each cell one top-level statement at a time, so
     that an error in one statement does not stop the definitions after it. Replies
     ``{"problems": [{"where", "error"}]}``.
 ``{"op": "call", "function": name, "args": [{"name", "offset", "dtype", "shape"} | {"name", "int"}], "result": OFFSET}``
@@ -93,15 +93,13 @@ def _where(exc: BaseException, labels: set[str]) -> str:
 class _Unavailable(importlib.abc.MetaPathFinder):
     """Makes some top-level modules fail to import with a message that says why, not just "not found"."""
 
-    def __init__(self, names: list[str]) -> None:
-        self.names = set(names)
+    def __init__(self, reasons: dict[str, str]) -> None:
+        self.reasons = reasons
 
     def find_spec(self, fullname, path=None, target=None):
         top = fullname.partition(".")[0]
-        if top in self.names:
-            raise ModuleNotFoundError(
-                f"{top} is one of the assignment's own tools, not part of an exercise: graded cells cannot import it. "
-                "Write the function with numpy.", name=fullname)
+        if top in self.reasons:
+            raise ModuleNotFoundError(self.reasons[top], name=fullname)
         return None
 
 
@@ -113,7 +111,7 @@ class Learner:
         self.labels: set[str] = set()
         self.exchange = exchange
 
-    def define(self, imports: list[str], cells: list[dict], unavailable: list[str]) -> dict:
+    def define(self, imports: list[str], cells: list[dict], unavailable: dict[str, str]) -> dict:
         sys.meta_path.insert(0, _Unavailable(unavailable))
         problems = []
         for statement in imports:

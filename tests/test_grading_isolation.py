@@ -118,3 +118,29 @@ def test_a_file_takes_the_place_of_a_folder_in_its_way(tmp_path):
 ])
 def test_gradebook_text_is_never_a_formula_and_always_one_line(text, cell):
     assert spreadsheet_text(text) == cell
+
+
+@pytest.mark.parametrize("sandbox", ["auto", "off"])
+def test_a_setting_narrows_the_packages_graded_code_may_import(tmp_path, monkeypatch, capsys, sandbox):
+    from grading import settings
+    from grading.cli import main
+
+    monkeypatch.setattr(settings, "ALLOWED_PACKAGES", ("numpy",))
+    inbox = tmp_path / "submissions"
+    inbox.mkdir()
+    sklearn_answer = "from sklearn.metrics import pairwise_distances_argmin\nidx = pairwise_distances_argmin(X, centroids)"
+    nbformat.write(answered(sklearn_answer, CENTROIDS_RIGHT), inbox / "uses_sklearn.ipynb")
+    assert main(["grade", str(inbox), "--out", str(tmp_path / "grades"), "--sandbox", sandbox]) == 0
+    assert "uses_sklearn,0,10,10,20,ok" in (tmp_path / "grades" / "gradebook.csv").read_text()
+    feedback = (tmp_path / "grades" / "feedback" / "uses_sklearn.md").read_text()
+    assert "ModuleNotFoundError: sklearn is not among the packages graded cells may use" in feedback
+
+
+def test_the_allowed_packages_come_with_what_they_need():
+    from grading import packages
+
+    assert {"numpy", "scipy", "joblib", "threadpoolctl"} <= packages.allowed_distributions(("scikit-learn",))
+    assert packages.allowed_distributions(()) == {"numpy"}  # the learner's process runs on it
+    assert "sklearn" in packages.hidden_modules(("numpy",)) and "numpy" not in packages.hidden_modules(("numpy",))
+    with pytest.raises(packages.PackageError, match="'no-such-package', which is not installed"):
+        packages.allowed_distributions(("no-such-package",))
