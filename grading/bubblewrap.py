@@ -7,12 +7,13 @@ What the learner's process gets (:func:`command`):
   own; ``--die-with-parent``, so that when the grader ends it, everything in it ends too;
 - a file system of only what Python and numpy need, read-only: the system's ``/usr`` (and the
   ``/bin``, ``/lib`` links into it), the Python installation and the virtual environment; plus the
-  learner's public files at ``/public`` and the worker script at ``/grader/worker.py``. The
+  learner's public files at ``/public`` and a copy of the worker script at ``/grader/worker.py``. The
   instructor's notebook, ``grading/``, the repository, the submissions, the output folder and the
   home folder are not there at all;
 - one writable folder, ``/scratch``, its working folder: a tmpfs of a fixed size, the whole disk
-  budget (``TMPDIR`` points there); ``/dev`` is read-only;
-- the system-call filter of :mod:`grading.seccomp`: threads, but no new processes.
+  budget (``TMPDIR`` points there); ``/dev`` holds only the plain devices, read-only;
+- the system-call filter of :mod:`grading.seccomp`: threads, but no new processes, no memory
+  outside the limits, no leaving the processor it is pinned to.
 
 :func:`probe` says at the start of a grading run whether this machine can make that sandbox, and
 why not when it cannot (bubblewrap missing, unprivileged user namespaces turned off, another
@@ -25,11 +26,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from grading import packages, seccomp
 
-__all__ = ["PUBLIC", "SCRATCH", "WORKER", "command", "environment", "filter_file", "probe", "version"]
+__all__ = ["PUBLIC", "SCRATCH", "WORKER", "command", "environment", "probe", "version"]
 
 # Where things are inside the sandbox. Names no Python installation uses, so binds cannot collide.
 SCRATCH = "/scratch"
@@ -71,9 +74,13 @@ def environment() -> dict[str, str]:
     }
 
 
-def command(python_args: list[str], public_dir: Path, scratch_bytes: int, filter_fd: int,
-            site_entries: tuple[str, ...] | list[str] | None = None) -> list[str]:
-    """The command line that runs ``python -I <python_args>`` in the sandbox.
+_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
+
+
+@contextmanager
+def command(python_args: list[str], public_dir: Path, scratch_bytes: int,
+            site_entries: tuple[str, ...] | list[str] | None = None) -> Iterator[tuple[list[str], tuple[int, ...]]]:
+    """The command line that runs ``python -I <python_args>`` in the sandbox, and the files it reads.
 
     Parameters
     ----------
@@ -83,16 +90,19 @@ def command(python_args: list[str], public_dir: Path, scratch_bytes: int, filter
         The learner's public files, shown read-only at :data:`PUBLIC`.
     scratch_bytes : int
         Size of the writable tmpfs at :data:`SCRATCH`.
-    filter_fd : int
-        A file descriptor to read the system-call filter from (inherited by bwrap).
     site_entries : sequence of str, optional
         Show only these entries of site-packages (:func:`grading.packages.visible_entries`);
         None shows all of it.
 
-    Returns
-    -------
-    list of str
+    Yields
+    ------
+    (list of str, tuple of int)
+        The command line, and the file descriptors bwrap reads the system-call filter and the
+        worker script from (pass them to the child; they are closed when the block ends). The
+        worker script goes in as data, so that no path of the repository shows inside.
     """
+    fds = (_memory_file("grading-seccomp", seccomp.for_learners()),
+           _memory_file("grading-worker", Path(__file__).with_name("worker.py").read_bytes()))
     args = ["bwrap", *_system()]
     for folder in _python_folders():
         args += ["--ro-bind", folder, folder]
@@ -102,28 +112,34 @@ def command(python_args: list[str], public_dir: Path, scratch_bytes: int, filter
         for entry in site_entries:
             args += ["--ro-bind", f"{site}/{entry}", f"{site}/{entry}"]
         args += ["--remount-ro", site]
+    args += ["--ro-bind", str(public_dir), PUBLIC, "--ro-bind-data", str(fds[1]), WORKER]
+    args += ["--size", str(scratch_bytes), "--tmpfs", SCRATCH]  # --size applies to the next --tmpfs
+    # A /dev of the plain devices, read-only: bwrap's own --dev adds /dev/shm (an unlimited tmpfs)
+    # and /dev/pts (the host's pool of terminals).
+    args += ["--proc", "/proc", "--tmpfs", "/dev"]
+    for device in _DEVICES:
+        args += ["--dev-bind", device, device]
     args += [
-        "--ro-bind", str(public_dir), PUBLIC,
-        "--ro-bind", str(Path(__file__).with_name("worker.py")), WORKER,
-        "--size", str(scratch_bytes), "--tmpfs", SCRATCH,  # --size applies to the next --tmpfs
-        "--proc", "/proc",
-        "--dev", "/dev", "--remount-ro", "/dev",  # /dev/shm would be a second, unlimited tmpfs
+        "--remount-ro", "/dev",
         "--unshare-all", "--unshare-user", "--disable-userns", "--uid", _NOBODY, "--gid", _NOBODY,
         "--cap-drop", "ALL",  # run as root, bwrap would otherwise keep root's capabilities inside
         "--hostname", "sandbox",
         "--die-with-parent", "--new-session",
         "--chdir", SCRATCH,
-        "--seccomp", str(filter_fd),
+        "--seccomp", str(fds[0]),
         sys.executable, "-I", *python_args,
     ]
-    return args
+    try:
+        yield args, fds
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
-def filter_file() -> int:
-    """A file descriptor, at offset 0, holding the system-call filter (inheritable: bwrap reads it)."""
-    program = seccomp.no_new_processes()
-    fd = os.memfd_create("grading-seccomp", 0)
-    os.write(fd, program)
+def _memory_file(name: str, data: bytes) -> int:
+    """A file descriptor of a new memory file holding ``data``, at offset 0, inheritable."""
+    fd = os.memfd_create(name, 0)
+    os.write(fd, data)
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
 
@@ -156,19 +172,17 @@ def probe(public_dir: Path, secrets: list[Path], scratch_bytes: int, site_entrie
         return f"bubblewrap needs Linux (this is {sys.platform})"
     if shutil.which("bwrap") is None:
         return "bubblewrap (bwrap) is not installed (Debian, Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)"
-    if seccomp.no_new_processes() is None:
+    if seccomp.for_learners() is None:
         return f"the sandbox's system-call filter supports x86_64 and aarch64, not {os.uname().machine}"
     reason = _visible(secrets)
     if reason:
         return reason
-    fd = filter_file()
     try:
-        run = subprocess.run(command(["-c", "import numpy"], public_dir, scratch_bytes, fd, site_entries), pass_fds=(fd,),
-                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, env=environment())
+        with command(["-c", "import numpy"], public_dir, scratch_bytes, site_entries) as (argv, fds):
+            run = subprocess.run(argv, pass_fds=fds, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                 timeout=60, env=environment())
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bwrap could not be run: {exc}"
-    finally:
-        os.close(fd)
     if run.returncode != 0:
         lines = (run.stderr.strip() or f"exit status {run.returncode}").splitlines()
         return f"bwrap cannot make the sandbox here: {lines[-1] if lines else ''}"

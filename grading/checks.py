@@ -49,7 +49,8 @@ class Outcome:
     changed : list of str
         Array arguments the call modified in place.
     seconds : float
-        The processor time the call took, measured in the learner's process.
+        The processor time the call took, all threads of the learner's process, read by the
+        grading process from the kernel.
     """
 
     kind: str

@@ -108,15 +108,19 @@ class Exchange:
         """
         try:
             dtype = np.dtype(description["dtype"])
-            shape = tuple(int(n) for n in description["shape"])
+            shape = description["shape"]
         except (TypeError, KeyError, ValueError):
             return None
         if (dtype.kind not in _RESULT_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None
-                or len(shape) > 8 or any(n < 0 for n in shape)):
+                or not isinstance(shape, list) or len(shape) > 8
+                or not all(type(n) is int and 0 <= n <= RESULT_BYTES for n in shape)):
             return None
         if int(np.prod(shape, dtype=object)) * dtype.itemsize > RESULT_BYTES:
             return None
-        return self._view(self.result_offset, dtype, shape).copy()
+        try:
+            return self._view(self.result_offset, dtype, tuple(shape)).copy()
+        except (ValueError, OverflowError):
+            return None
 
     def _view(self, offset: int, dtype: np.dtype, shape: tuple) -> np.ndarray:
         return np.ndarray(shape, dtype=dtype, buffer=self._memory, offset=offset)

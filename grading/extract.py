@@ -223,7 +223,7 @@ def _top_level_imports(code: _Code) -> list[ast.Import | ast.ImportFrom]:
             if line.startswith(("import ", "from ")):
                 try:
                     body += ast.parse(line).body
-                except SyntaxError:
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
                     pass
     return [
         node for node in body

@@ -27,12 +27,17 @@ counted as passing.
 
 from __future__ import annotations
 
+import itertools
+import os
+import queue
 import shutil
 import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -176,9 +181,11 @@ def _run_test(session: Session, prepared: PreparedTest, timeout: float, cut_by_d
         if speed and number and time.monotonic() - started > TIMING_BUDGET:
             break
         try:
-            if speed:
+            since = None
+            if speed:  # the learner's clock starts first: its threads get no free time while the reference runs
+                since = session.cpu_seconds()
                 reference_seconds.append(time_once(prepared.reference, case))
-            outcome = session.call(test.function, case, max(0.0, deadline - time.monotonic()))
+            outcome = session.call(test.function, case, max(0.0, deadline - time.monotonic()), since)
         except WorkerTimeout:
             if speed and not cut_by_deadline:
                 return result(False, speed_timeout(test.function, timeout, reference_seconds[-1], settings.SPEED_MAX_RATIO))
@@ -343,6 +350,31 @@ def _first_problem(tests: list[TestResult]) -> str:
     return "" if failed is None else f"first failed: {failed.function}: {failed.title}"
 
 
+def _processors() -> list[int | None]:
+    """The processors this process may run on (``[None]`` where the system cannot say)."""
+    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else [None]
+
+
+@contextmanager
+def _on_processor(processor: int | None) -> Iterator[None]:
+    """Run the calling thread, and every process it starts, on one processor for the ``with`` block.
+
+    A submission's learner processes inherit it, and cannot leave it in the sandbox (its system-call
+    filter): a learner's threads then compete with each other, not with another submission's test,
+    whose wall-clock limit they could otherwise eat. The reference solution is timed on the same
+    processor, in this thread, between the learner's calls.
+    """
+    if processor is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {processor})  # 0: the calling thread (Linux)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 def grade_all(submissions: list[tuple[str, Path]], suite: list[PreparedTest], public_dir: Path, isolation: Isolation,
               limits: Limits = Limits(), jobs: int = 1,
               progress: Callable[[int, int, SubmissionResult], None] | None = None) -> list[SubmissionResult]:
@@ -370,15 +402,23 @@ def grade_all(submissions: list[tuple[str, Path]], suite: list[PreparedTest], pu
         others are unaffected.
     """
     results = []
+    processors = queue.SimpleQueue()  # one per job, while there are enough
+    for processor in itertools.islice(itertools.cycle(_processors()), jobs):
+        processors.put(processor)
     with tempfile.TemporaryDirectory(prefix="grading-") as scratch:
 
         def one(number: int, name: str, path: Path) -> SubmissionResult:
+            processor = processors.get()
             try:
-                return grade_submission(path, name, suite, isolation, Path(scratch, f"submission-{number}"), public_dir, limits)
+                with _on_processor(processor):
+                    return grade_submission(path, name, suite, isolation, Path(scratch, f"submission-{number}"), public_dir,
+                                            limits)
             except Exception as exc:  # a grader bug must not take the other submissions with it
                 traceback.print_exc(file=sys.stderr)
                 return SubmissionResult(name, "error", f"internal grader error: {type(exc).__name__}: {exc}",
                                         [_not_run(p, "Not graded: the grader failed.") for p in suite], internal_error=True)
+            finally:
+                processors.put(processor)
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(one, number, name, path) for number, (name, path) in enumerate(submissions)]

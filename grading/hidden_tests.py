@@ -23,16 +23,22 @@ judged is named by ``check`` and implemented in :mod:`grading.checks`:
     :data:`SPEED_CASES` cases are drawn alike and each timed run gets a new one, judged like the
     first: a function cannot pass by remembering an earlier answer.
 
-Every input comes from a generator seeded by the test, so every submission, and every run, sees
-the same inputs.
+Every input of the correctness tests comes from a generator seeded by the test and by
+``settings.HIDDEN_TEST_SEED``, so every submission, and every run, sees the same inputs; an
+instructor whose learners could read this file in the project's public repository changes that
+number. The speed tests' inputs are drawn anew on every grading run, from a secret seed: a learner
+who knew them could compute the answers while the graded cells are defined, off the clock.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+
+from grading import settings
 
 __all__ = ["HiddenTest", "HIDDEN_TESTS", "SPEED_CASES", "tests_for"]
 
@@ -72,7 +78,11 @@ CENTROIDS = "compute_centroids"
 
 
 def _rng(seed: int) -> np.random.Generator:
-    return np.random.default_rng([2026, seed])  # a fixed first word keeps these apart from the notebook's seeds
+    return np.random.default_rng([settings.HIDDEN_TEST_SEED, seed])
+
+
+def _secret_rng() -> np.random.Generator:
+    return np.random.default_rng(secrets.randbits(128))
 
 
 def _blobs(seed: int, m: int, n: int, K: int, dtype=np.float64, scale: float = 10.0):
@@ -153,7 +163,7 @@ def _closest_unchanged():
 
 
 def _closest_speed():
-    rng = _rng(23)
+    rng = _secret_rng()
     cases = []
     for _ in range(SPEED_CASES):
         X = rng.random((100_000, 3))  # a photo's pixels as the notebook has them: floats in [0, 1]
@@ -216,7 +226,7 @@ def _centroids_unchanged():
 
 
 def _centroids_speed():
-    rng = _rng(42)
+    rng = _secret_rng()
     return [(rng.random((100_000, 3)), rng.integers(0, 16, size=100_000), 16) for _ in range(SPEED_CASES)]
 
 

@@ -36,6 +36,7 @@ __all__ = ["Isolation", "LearnerProcess", "WorkerCrashed", "WorkerTimeout"]
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 MAX_REPLY_BYTES = 1024**2  # replies are short JSON; anything longer is not the worker speaking
 POLL_SECONDS = 0.25  # how often a silent worker is checked for having exited
+SANDBOX_THREADS = 64  # tasks in one sandbox: its processes and their threads (not enforced for root)
 
 
 class WorkerTimeout(Exception):
@@ -111,16 +112,16 @@ class LearnerProcess:
         self._buffer = b""
         self.sandbox = isolation.sandbox
         if isolation.sandbox:
-            limits = [str(memory), str(resource.RLIM_INFINITY)]  # its tmpfs holds `disk` bytes, all files together
-            filter_fd = bubblewrap.filter_file()
-            try:
-                argv = bubblewrap.command([bubblewrap.WORKER, *limits, bubblewrap.PUBLIC, str(exchange_fd)],
-                                          public_dir, disk, filter_fd, isolation.site_entries)
-                self.process = self._popen(argv, (exchange_fd, filter_fd), None, bubblewrap.environment())
-            finally:
-                os.close(filter_fd)
+            # Its tmpfs holds `disk` bytes, all files together. The thread limit counts the sandbox's
+            # user namespace alone; without the sandbox it would count all the grader's user runs.
+            limits = [str(memory), str(resource.RLIM_INFINITY), str(SANDBOX_THREADS)]
+            with bubblewrap.command([bubblewrap.WORKER, *limits, bubblewrap.PUBLIC, str(exchange_fd)], public_dir, disk,
+                                    isolation.site_entries) as (argv, fds):
+                self.process = self._popen(argv, (exchange_fd, *fds), None, bubblewrap.environment())
         else:
-            limits = [str(memory), str(disk)]  # a limit per file is all a process can have on its own
+            # A limit per file is all a process can set on its own; a thread limit would count every
+            # process of the grader's user.
+            limits = [str(memory), str(disk), str(resource.RLIM_INFINITY)]
             folder.mkdir(parents=True, exist_ok=True)
             argv = [sys.executable, "-I", str(WORKER_SCRIPT), *limits, str(public_dir), str(exchange_fd)]
             self.process = self._popen(argv, (exchange_fd,), folder, _plain_environment(folder))
@@ -195,25 +196,28 @@ class LearnerProcess:
         # In the sandbox bwrap passes on the worker's exit status, and a signal as 128 + its number.
         if self.sandbox and code > 128 and code - 128 in signal.valid_signals():
             code = -(code - 128)
-        if code < 0:
-            name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
-            if -code == signal.SIGKILL:
-                return "was killed (SIGKILL: what the system does to a process that runs out of memory)"
-            if -code == signal.SIGSEGV:
-                return "crashed (SIGSEGV, a segmentation fault)"
-            return f"was killed by {name}"
-        return f"exited with code {code} (os._exit() or sys.exit() in the learner's code?)"
+        if code >= 0:
+            return f"exited with code {code} (os._exit() or sys.exit() in the learner's code?)"
+        if -code == signal.SIGKILL:
+            return "was killed (SIGKILL: what the system does to a process that runs out of memory)"
+        if -code == signal.SIGSEGV:
+            return "crashed (SIGSEGV, a segmentation fault)"
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:  # a real-time signal has a number, not a name
+            return f"was killed by signal {-code}"
 
     def kill(self) -> None:
         """Kill every process of this learner's and wait until none runs; safe to call more than once."""
-        tree = process_tree.descendants(self.process.pid)
-        process_tree.kill(tree)
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass  # already gone
-        self.process.wait()
-        process_tree.wait_gone(tree)
+        if self.process.returncode is None:  # once reaped, its process ID may be someone else's
+            tree = process_tree.descendants(self.process.pid)
+            process_tree.kill(tree)
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass  # already gone
+            self.process.wait()
+            process_tree.wait_gone(tree)
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()

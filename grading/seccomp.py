@@ -1,24 +1,25 @@
-"""The system-call filter of the sandbox: the learner's code may start threads, never processes.
+"""The system-call filter of the sandbox: what the learner's code may not ask the kernel for.
 
-Why. The speed tests read the sandbox's processor time from outside, and the kernel adds a process's
-time to its parent's only when the parent waits for it: a child whose parent ignores ``SIGCHLD``
-exits taking its time with it, so a learner could hide a slow loop in children. Threads are counted
-in their process's clock, dead or alive. With no new processes there is nothing to hide in, and no
-fork bomb either.
+- **New processes.** The speed tests read the sandbox's processor time from outside, and the kernel
+  adds a process's time to its parent's only when the parent waits for it: a child whose parent
+  ignores ``SIGCHLD`` exits taking its time with it, so a learner could hide a slow loop in children.
+  Threads are counted in their process's clock, dead or alive, so they are allowed. ``fork`` and
+  ``vfork`` fail with ``EPERM``, and so does ``clone`` unless it makes a thread (``CLONE_THREAD``);
+  ``clone3`` fails with ``ENOSYS``: its flags are in memory, out of a filter's reach, and C libraries
+  then fall back to ``clone`` (what Docker's default profile does too).
+- **Memory outside the limits.** ``memfd_create`` and System V shared memory and message queues
+  (``shmget``, ``msgget``) hold memory that neither the address-space limit nor the size of the
+  writable tmpfs counts: they fail with ``EPERM``.
+- **Leaving its processor.** The grader pins each learner's process to a processor of its own, so
+  that a learner's threads compete only with each other, never with another submission's test
+  (:mod:`grading.learner_process`): ``sched_setaffinity`` fails with ``EPERM``.
+- A system call of another ABI (x32, or 32-bit calls on a 64-bit kernel) fails with ``EPERM``, so
+  that no other numbering can slip past these checks. Everything else is allowed.
 
-What. A classic BPF program (``seccomp(2)``, filter mode) that bubblewrap installs just before it
-starts the learner's process (``bwrap --seccomp FD``, as Flatpak passes its own filter):
-
-- ``fork`` and ``vfork`` fail with ``EPERM``, and so does ``clone`` unless it makes a thread
-  (``CLONE_THREAD``);
-- ``clone3`` fails with ``ENOSYS``: its flags are in memory, out of a filter's reach, and C
-  libraries then fall back to ``clone`` (what Docker's default profile does too);
-- a system call of another ABI (x32, or 32-bit calls on a 64-bit kernel) fails with ``EPERM``,
-  so that no other numbering can slip past the checks;
-- everything else is allowed.
-
-Supported: x86_64 and aarch64, the machines graders run on. Elsewhere :func:`no_new_processes`
-returns None and the sandbox is reported unavailable rather than run without it.
+A classic BPF program (``seccomp(2)``, filter mode) that bubblewrap installs just before it starts
+the learner's process (``bwrap --seccomp FD``, as Flatpak passes its own filter). Supported: x86_64
+and aarch64, the machines graders run on. Elsewhere :func:`for_learners` returns None and the
+sandbox is reported unavailable rather than run without it.
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ import errno
 import platform
 import struct
 
-__all__ = ["no_new_processes"]
+__all__ = ["for_learners"]
 
-# linux/audit.h: the architecture a system call was made for (seccomp_data.arch).
+# linux/audit.h: the architecture a system call was made for (seccomp_data.arch), and the numbers
+# of the calls below in that ABI (asm/unistd_64.h; arm64 uses asm-generic/unistd.h, without fork).
 _ARCHITECTURES = {
-    # machine: (AUDIT_ARCH_*, {system call: number} for this ABI)
-    "x86_64": (0xC000003E, {"clone": 56, "fork": 57, "vfork": 58, "clone3": 435}),
-    "aarch64": (0xC00000B7, {"clone": 220, "clone3": 435}),  # no fork or vfork on arm64
+    "x86_64": (0xC000003E, {"clone": 56, "clone3": 435, "fork": 57, "vfork": 58, "memfd_create": 319, "shmget": 29,
+                            "msgget": 68, "sched_setaffinity": 203}),
+    "aarch64": (0xC00000B7, {"clone": 220, "clone3": 435, "memfd_create": 279, "shmget": 194, "msgget": 186,
+                             "sched_setaffinity": 122}),
 }
+_DENIED = ("fork", "vfork", "memfd_create", "shmget", "msgget", "sched_setaffinity")
 _X32_SYSCALL_BIT = 0x40000000
 _CLONE_THREAD = 0x00010000
 
@@ -54,7 +58,7 @@ def _instruction(code: int, if_true: int, if_false: int, k: int) -> bytes:
     return struct.pack("=HBBI", code, if_true, if_false, k)  # struct sock_filter
 
 
-def no_new_processes(machine: str | None = None) -> bytes | None:
+def for_learners(machine: str | None = None) -> bytes | None:
     """The filter as bubblewrap reads it (an array of ``struct sock_filter``), or None if unsupported.
 
     Parameters
@@ -79,7 +83,7 @@ def no_new_processes(machine: str | None = None) -> bytes | None:
         (_JUMP_IF_AT_LEAST, 0, 1, _X32_SYSCALL_BIT),
         (_RETURN, 0, 0, deny),
     ]
-    for name in ("fork", "vfork"):
+    for name in _DENIED:
         if name in numbers:
             program += [(_JUMP_IF_EQUAL, 0, 1, numbers[name]), (_RETURN, 0, 0, deny)]
     program += [

@@ -101,7 +101,11 @@ class Session:
             self.problems = [f"{excerpt(p.get('where', ''), 120)}: {excerpt(p.get('error', ''))}"
                              for p in problems[:20] if isinstance(p, dict)]
 
-    def call(self, function: str, case: tuple, timeout: float) -> Outcome:
+    def cpu_seconds(self) -> float:
+        """Processor seconds the running learner process has used so far (see :meth:`call`'s ``since``)."""
+        return self.process.cpu_seconds()
+
+    def call(self, function: str, case: tuple, timeout: float, since: float | None = None) -> Outcome:
         """Call the learner's function once on one case in the running process.
 
         Parameters
@@ -112,6 +116,9 @@ class Session:
             Its arguments.
         timeout : float
             Seconds to wait for the reply.
+        since : float, optional
+            A reading of :meth:`cpu_seconds` to time the call from (default: just before it), so
+            that what the learner's threads did meanwhile counts as the call's.
 
         Raises
         ------
@@ -121,7 +128,7 @@ class Session:
         args = self.exchange.put(ARGUMENT_NAMES[function], case)
         request = {"op": "call", "function": function, "args": args, "result": self.exchange.result_offset}
         try:
-            before = self.process.cpu_seconds()
+            before = self.process.cpu_seconds() if since is None else since
             reply = self.process.request(request, timeout)
             seconds = self.process.cpu_seconds() - before
         except (WorkerTimeout, WorkerCrashed):

@@ -9,6 +9,11 @@ POINTS = {
     "compute_centroids": 10.0,
 }
 
+# The first word of the hidden tests' seeds. This project's repository is public, and with it the
+# inputs of the correctness tests for this number: give your course a number of its own (any whole
+# number) if your learners might look. The speed tests draw new inputs on every run anyway.
+HIDDEN_TEST_SEED = 2026
+
 # The installed packages graded cells may import, by their pip names, with what they depend on; None
 # for every installed package. ("numpy",) keeps scikit-learn's K-means out of a graded cell's reach:
 # in the sandbox the others are not there at all, and without it their imports fail with a message.

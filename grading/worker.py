@@ -2,7 +2,7 @@
 
 :mod:`grading.learner_process` starts it, in the sandbox or not, as::
 
-    python -I worker.py MEMORY_BYTES FILE_BYTES PUBLIC_DIR EXCHANGE_FD
+    python -I worker.py MEMORY_BYTES FILE_BYTES TASKS PUBLIC_DIR EXCHANGE_FD
 
 ``-I`` leaves the script's folder and the PYTHON* variables out of ``sys.path``: it imports only
 the standard library, numpy, and whatever the learner's cells import, with PUBLIC_DIR (the
@@ -11,7 +11,8 @@ answer, and nothing it says is trusted: the grading process judges the result it
 shared memory, times the call with the kernel's clocks, and checks the inputs in that memory itself.
 
 First thing, it limits its address space (MEMORY_BYTES, so a runaway allocation raises MemoryError
-instead of taking the machine down) and the size of any file it writes (FILE_BYTES), and keeps the
+instead of taking the machine down), the size of any file it writes (FILE_BYTES), its threads
+(TASKS, -1 for no limit) and its open files, and keeps the
 stdin and stdout it was started with for the protocol, pointing file descriptors 0, 1 and 2 at
 /dev/null: whatever the learner's code prints is thrown away, however much, and cannot be mistaken
 for a reply; ``input()`` gets an end of file instead of waiting forever.
@@ -46,15 +47,26 @@ import traceback
 MAX_TEXT = 1000  # characters of an error message or repr sent back (the grader keeps a shorter excerpt)
 
 
-def _limit_resources(memory: int, file_size: int) -> None:
-    """Set the limits this system supports (Linux: all of them; macOS does not enforce RLIMIT_AS)."""
+# Open files at once: the worker needs a handful; pipes and sockets beyond this would hold kernel
+# memory that no other limit counts.
+MAX_OPEN_FILES = 256
+
+
+def _limit_resources(memory: int, file_size: int, tasks: int) -> None:
+    """Set the limits this system supports (Linux: all of them; macOS does not enforce RLIMIT_AS).
+
+    ``tasks`` (-1 for none) caps this process's threads (RLIMIT_NPROC): in the sandbox's own user
+    namespace it counts only the sandbox's; the kernel does not apply it to root.
+    """
     import resource
 
-    for limit, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_FSIZE, file_size), (resource.RLIMIT_CORE, 0)):
+    limits = [(resource.RLIMIT_AS, memory), (resource.RLIMIT_FSIZE, file_size), (resource.RLIMIT_CORE, 0),
+              (resource.RLIMIT_NOFILE, MAX_OPEN_FILES), (resource.RLIMIT_NPROC, tasks)]
+    for limit, value in limits:
         try:
             resource.setrlimit(limit, (value, value))
         except (ValueError, OSError):
-            pass  # not supported here: the clock still applies
+            pass  # not supported here, or above the limit already set: the clock still applies
 
 
 def _take_protocol_streams():
@@ -182,8 +194,8 @@ class Learner:
 
 
 def main(argv: list[str]) -> int:
-    memory, file_size, public, exchange_fd = int(argv[1]), int(argv[2]), argv[3], int(argv[4])
-    _limit_resources(memory, file_size)
+    memory, file_size, tasks, public, exchange_fd = int(argv[1]), int(argv[2]), int(argv[3]), argv[4], int(argv[5])
+    _limit_resources(memory, file_size, tasks)
     requests, replies = _take_protocol_streams()
     exchange = mmap.mmap(exchange_fd, 0)  # shared with the grader: inputs in, result out
     sys.path.insert(0, public)

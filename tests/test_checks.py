@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from grading.checks import Outcome, judge, judge_speed, speed_timeout
-from grading.hidden_tests import HIDDEN_TESTS
+from grading import settings
+from grading.hidden_tests import HIDDEN_TESTS, SPEED_CASES
 from grading.settings import POINTS
 from grading.source import load_reference
 from grading.suite import prepare_suite
@@ -69,10 +70,23 @@ def test_hidden_tests_cover_what_the_issue_asks():
     assert len(speed) == 2 and all(X.shape == (100_000, 3) for X in speed)
 
 
-def test_inputs_are_the_same_on_every_run():
+def test_correctness_inputs_are_the_same_on_every_run_and_speed_inputs_never_are():
     for test in HIDDEN_TESTS:
-        for a, b in zip(test.make_cases(), test.make_cases()):
-            assert all(np.array_equal(x, y) for x, y in zip(a, b)), test.id
+        first, second = test.make_cases(), test.make_cases()
+        same = [all(np.array_equal(x, y) for x, y in zip(a, b)) for a, b in zip(first, second)]
+        if test.check == "speed":  # drawn from a secret seed on every run: nobody can compute them beforehand
+            assert len(first) == SPEED_CASES and not any(same), test.id
+        else:
+            assert all(same), test.id
+
+
+def test_the_course_seed_changes_every_correctness_input(monkeypatch):
+    before = {test.id: test.make_cases() for test in HIDDEN_TESTS if test.check != "speed"}
+    monkeypatch.setattr(settings, "HIDDEN_TEST_SEED", settings.HIDDEN_TEST_SEED + 1)
+    for test in HIDDEN_TESTS:
+        if test.id in before:
+            after = test.make_cases()
+            assert not all(np.array_equal(x, y) for a, b in zip(before[test.id], after) for x, y in zip(a, b)), test.id
 
 
 def test_points_add_up_to_the_exercise_points(suite):

@@ -71,11 +71,63 @@ def test_without_the_sandbox_the_output_folder_is_still_written_last(tmp_path):
 # --- the parts ----------------------------------------------------------------------------------------------
 
 
-def test_the_process_filter_exists_for_the_machines_graders_run_on():
+def test_the_system_call_filter_exists_for_the_machines_graders_run_on():
     for machine in ("x86_64", "aarch64"):
-        program = seccomp.no_new_processes(machine)
+        program = seccomp.for_learners(machine)
         assert program and len(program) % 8 == 0  # an array of struct sock_filter
-    assert seccomp.no_new_processes("riscv64") is None
+    assert seccomp.for_learners("riscv64") is None
+
+
+# What a learner's code meets in the sandbox, asked from inside it. Each line: what was tried, what happened.
+INSIDE = r"""
+import ctypes, errno, os, socket, subprocess, sys, threading
+libc = ctypes.CDLL(None, use_errno=True)
+def outcome(attempt):
+    try:
+        result = attempt()
+        return "ok" if result != -1 else errno.errorcode[ctypes.get_errno()]
+    except OSError as exc:
+        return errno.errorcode[exc.errno]
+numbers = {"x86_64": {"clone3": 435, "shmget": 29, "msgget": 68, "getpid": 39},
+           "aarch64": {"clone3": 435, "shmget": 194, "msgget": 186, "getpid": 172}}[os.uname().machine]
+thread = threading.Thread(target=lambda: None)
+print("thread", outcome(lambda: (thread.start(), thread.join())))
+print("fork", outcome(lambda: os.fork() or os._exit(0)))
+print("subprocess", outcome(lambda: subprocess.run(["/bin/true"])))
+print("clone3", outcome(lambda: libc.syscall(numbers["clone3"], None, 0)))
+print("memfd_create", outcome(lambda: os.memfd_create("x")))
+print("shmget", outcome(lambda: libc.syscall(numbers["shmget"], 0, 1 << 20, 0o1600)))
+print("msgget", outcome(lambda: libc.syscall(numbers["msgget"], 0, 0o1600)))
+print("sched_setaffinity", outcome(lambda: os.sched_setaffinity(0, os.sched_getaffinity(0))))
+print("x32", outcome(lambda: libc.syscall(0x40000000 | numbers["getpid"])) if os.uname().machine == "x86_64" else "x32 EPERM")
+print("network", outcome(lambda: socket.create_connection(("127.0.0.1", 22), timeout=2)))
+print("notebook", outcome(lambda: os.stat(sys.argv[1])))
+print("dev", sorted(os.listdir("/dev")))
+print("write_dev", outcome(lambda: open("/dev/x", "w")))
+grading_folder = sys.argv[2][::-1].encode()  # reversed on the command line, which /proc/1/cmdline shows
+print("cmdline", "names grading/" if grading_folder in open("/proc/1/cmdline", "rb").read() else "clean")
+print("uid", os.getuid())
+"""
+
+
+def test_inside_the_sandbox_threads_run_and_nothing_else_gets_out(tmp_path):
+    from grading import bubblewrap
+
+    reason = bubblewrap.probe(tmp_path, [SOURCE_NOTEBOOK.parent], 1 << 20)
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the sandbox is required in CI: {reason}")
+        pytest.skip(f"no sandbox on this machine: {reason}")
+    grading_folder = str(SOURCE_NOTEBOOK.parent / "grading")[::-1]
+    with bubblewrap.command(["-c", INSIDE, str(SOURCE_NOTEBOOK), grading_folder], tmp_path, 1 << 20) as (argv, fds):
+        run = subprocess.run(argv, pass_fds=fds, capture_output=True, text=True, timeout=60, env=bubblewrap.environment())
+    seen = dict(line.split(" ", 1) for line in run.stdout.splitlines())
+    assert seen == {
+        "thread": "ok", "fork": "EPERM", "subprocess": "EPERM", "clone3": "ENOSYS", "memfd_create": "EPERM",
+        "shmget": "EPERM", "msgget": "EPERM", "sched_setaffinity": "EPERM", "x32": "EPERM",
+        "network": "ECONNREFUSED", "notebook": "ENOENT", "dev": "['full', 'null', 'random', 'urandom', 'zero']",
+        "write_dev": "EROFS", "cmdline": "clean", "uid": "65534",
+    }, run.stderr
 
 
 def test_the_exchange_sees_inputs_changed_in_its_memory_and_reads_only_plain_results():
