@@ -5,9 +5,12 @@ Call them from the notebook with your function as the argument::
     find_closest_centroids_test(find_closest_centroids)
     compute_centroids_test(compute_centroids)
 
-Each runs a series of small checks. When all pass it prints one line. At the first failure it
-raises ``AssertionError`` with a message that names the check, shows the input, what was expected
-and what came back, and, when a typical mistake explains the difference, says which one.
+Each runs a series of small checks. When all pass it prints one line, then times the function on
+20,000 pixels and, if it is too slow for the graded speed test, says so and which hint helps. At the
+first failure it raises ``CheckFailed`` (an ``AssertionError``) with a message that names the
+check, shows the input, what was expected and what came back, and, when a typical mistake explains
+the difference, says which one. In Jupyter the message is all it shows (with the traceback of your
+own code, when your function raised), not the machinery of this file.
 
 The expected answers below are written out by hand (small integers where possible, so you can
 check them on paper); the project's own test suite recomputes every one of them.
@@ -15,9 +18,36 @@ check them on paper); the project's own test suite recomputes every one of them.
 
 from __future__ import annotations
 
+import time
+import traceback
+
 import numpy as np
 
-__all__ = ["find_closest_centroids_test", "compute_centroids_test"]
+__all__ = ["CheckFailed", "find_closest_centroids_test", "compute_centroids_test"]
+
+# The graded speed test fails a function that takes more than this many times a vectorised
+# solution's time (the grader's SPEED_MAX_RATIO; the project's tests keep the two equal).
+SPEED_MAX_RATIO = 50
+# Section 3 of the notebook: K-means on the photo's pixels, 30 iterations of each function.
+PHOTO_PIXELS, PHOTO_ITERATIONS = 273_280, 30
+
+
+class CheckFailed(AssertionError):
+    """A check failed; its message says which, and why.
+
+    In IPython and Jupyter, ``_render_traceback_`` replaces the usual traceback: the learner sees
+    the message, under the traceback of their own code when their function raised, without the
+    frames of this file.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        lines = []
+        cause = self.__cause__
+        if cause is not None:
+            frames = [f for f in traceback.extract_tb(cause.__traceback__) if f.filename != __file__]
+            lines += ["Traceback of your code (most recent call last):", *"".join(traceback.format_list(frames)).splitlines(),
+                      f"{type(cause).__name__}: {cause}", ""]
+        return lines + [f"{type(self).__name__}: {self}"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -36,6 +66,11 @@ _LINF_HINT = (
 _UINT8_HINT = (
     " X holds uint8 pixels here, and numpy arithmetic on uint8 wraps around at 256 "
     "(2 * X, X**2 or X - X can overflow silently): convert first, X = X.astype(np.float64)."
+)
+_UINT8_BOTH_HINT = (
+    " X and the centroids both hold uint8 pixels here (as when the centroids are picked from the "
+    "pixels), and numpy arithmetic on uint8 wraps around at 256: X[i] - centroids[j] or "
+    "centroids**2 overflow silently. Convert both first: X.astype(np.float64), centroids.astype(np.float64)."
 )
 _ARGMAX_HINT = (
     "Every point went to its farthest centroid: use argmin (the smallest distance), not argmax."
@@ -155,6 +190,20 @@ _CLOSEST_CASES = [
         ),
         "traps": {},
     },
+    {
+        "name": "uint8 pixels and uint8 centroids (centroids picked from the pixels), K = 3",
+        "X": np.array(
+            [[169, 15, 245], [142, 231, 69], [92, 225, 47], [16, 95, 173], [31, 222, 87], [58, 139, 229],
+             [226, 223, 78], [4, 199, 181]],
+            dtype=np.uint8,
+        ),
+        "centroids": np.array([[111, 238, 52], [135, 83, 75], [206, 39, 81]], dtype=np.uint8),
+        "expected": np.array([2, 0, 0, 1, 0, 1, 0, 0]),
+        "traps": {
+            (2, 2, 1, 2, 0, 1, 2, 2): _UINT8_BOTH_HINT.strip(),  # X[i] - centroids[j] in uint8
+            (2, 0, 0, 0, 0, 0, 0, 0): _UINT8_BOTH_HINT.strip(),  # centroids**2 in uint8
+        },
+    },
 ]
 
 _CENTROID_CASES = [
@@ -249,12 +298,12 @@ def _call(func, name, case, argnames):
     inputs = {arg: np.array(case[arg]) if isinstance(case[arg], np.ndarray) else case[arg] for arg in argnames}
     try:
         result = func(*inputs.values())
-    except NotImplementedError as exc:
-        raise AssertionError(
+    except NotImplementedError:
+        raise CheckFailed(
             f"{name} is not implemented yet: in its cell, replace the line "
             f"`raise NotImplementedError(...)` under `# YOUR CODE HERE` with your code, run "
             f"that cell, then run this test again."
-        ) from exc
+        ) from None
     except Exception as exc:
         hint = f"\n{case['on_error']}" if "on_error" in case else ""
         if isinstance(exc, IndexError):
@@ -262,14 +311,14 @@ def _call(func, name, case, argnames):
                 "\nAn IndexError on a small input often means a size was written as a number: "
                 "take K from centroids.shape[0] (or from the K argument) and n from X.shape[1]."
             )
-        raise AssertionError(
+        raise CheckFailed(
             f"{name} raised {type(exc).__name__}: {exc}\n"
             f"This is an error inside your function (its traceback is above), on the check "
             f"'{case['name']}' with input:\n" + _show_inputs(inputs) + hint
         ) from exc
     for arg, value in inputs.items():
         if isinstance(value, np.ndarray) and not np.array_equal(value, case[arg], equal_nan=True):
-            raise AssertionError(
+            raise CheckFailed(
                 f"{name} changed its input `{arg}` in place (check '{case['name']}').\n"
                 f"{_show(case[arg], 'Before: ')}\n{_show(value, 'After:  ')}\n"
                 f"Leave the inputs as they are: write results into a new array "
@@ -282,7 +331,7 @@ def _show_inputs(inputs) -> str:
     return "".join(_show(value, f"  {arg} = ") + "\n" for arg, value in inputs.items())
 
 
-def _failure(name, case, inputs, expected, got, problem, hint=None) -> AssertionError:
+def _failure(name, case, inputs, expected, got, problem, hint=None) -> CheckFailed:
     lines = [
         f"{name} failed the check '{case['name']}': {problem}",
         "Input:",
@@ -292,7 +341,7 @@ def _failure(name, case, inputs, expected, got, problem, hint=None) -> Assertion
     ]
     if hint:
         lines.append(f"Likely cause: {hint}")
-    return AssertionError("\n".join(lines))
+    return CheckFailed("\n".join(lines))
 
 
 # --------------------------------------------------------------------------------------------
@@ -347,6 +396,14 @@ def _diagnose_labels(case, inputs, got):
     trap = case["traps"].get(tuple(int(v) for v in got))
     if trap:
         return "the labels differ.", trap
+    stopped = _stopped_loop(got, expected, {"m - 1": m - 1, "K": K, "n": X.shape[1]})
+    if stopped is not None:
+        stop, which = stopped
+        return (
+            f"the labels from point {stop} on are all 0, the value idx starts with.",
+            f"your loop stopped after {stop} points ({stop} is {which}: is that what your range() was given?); "
+            f"it must visit every point: for i in range(m), with m = X.shape[0] = {m}.",
+        )
     if got.min() < 0 or got.max() > K - 1:
         return (
             f"labels must lie in 0 .. {K - 1}, got values from {got.min()} to {got.max()}.",
@@ -370,12 +427,34 @@ def _diagnose_labels(case, inputs, got):
         f"X[{i}] = {X[i].tolist()} is at squared Euclidean distance {d_right:g} from centroid "
         f"{right} but {d_chosen:g} from centroid {chosen}, which you chose. Compare every "
         f"centroid, sum the squared differences over all features, and keep the smallest."
-        + (_UINT8_HINT if X.dtype == np.uint8 else ""),
+        + (_UINT8_BOTH_HINT if centroids.dtype == np.uint8 else _UINT8_HINT if X.dtype == np.uint8 else ""),
     )
 
 
+def _stopped_loop(got, expected, ranges: dict[str, int]):
+    """``(stop, "K - 1")`` when a loop seems to have stopped at one of ``ranges``, or None.
+
+    The sign: everything before ``stop`` right, everything from it on still the starter code's
+    zeros although the answer is not. ``ranges`` are the numbers a range() is wrongly given, most
+    likely first (``{"m - 1": m - 1, "K": K, "n": n}``). ``got`` and ``expected`` have the same
+    shape (labels, or rows of centroids with NaN for no mean).
+    """
+    for which, stop in ranges.items():
+        if not 0 < stop < len(got):
+            continue
+        head = expected[:stop]
+        right = (np.allclose(got[:stop], head, equal_nan=True) if np.issubdtype(head.dtype, np.floating)
+                 else np.array_equal(got[:stop], head))
+        if right and np.all(got[stop:] == 0) and np.any(np.nan_to_num(expected[stop:]) != 0):
+            return stop, which
+    return None
+
+
 def find_closest_centroids_test(target) -> None:
-    """Check ``target(X, centroids) -> idx`` on small cases; raise AssertionError on the first failure.
+    """Check ``target(X, centroids) -> idx`` on small cases; raise CheckFailed on the first failure.
+
+    When every check passes, time it too (:func:`_speed_note`) and say so if it is too slow for the
+    graded speed test.
 
     Parameters
     ----------
@@ -390,6 +469,63 @@ def find_closest_centroids_test(target) -> None:
             problem, hint = diagnosis
             raise _failure(name, case, inputs, case["expected"], got, problem, hint)
     print(f"All {len(_CLOSEST_CASES)} checks passed: {name} is correct on every test case.")
+    X, centroids, idx = _speed_inputs()
+    note = _speed_note(name, lambda: target(X.copy(), centroids.copy()), lambda: np.argmin(X @ centroids.T, axis=1),
+                       "Hint 3 loops over the K centroids instead, and Hint 4 over nothing.")
+    if note:
+        print(note)
+
+
+# --------------------------------------------------------------------------------------------
+# Speed: is a correct function fast enough for the graded test, and for section 3?
+# --------------------------------------------------------------------------------------------
+
+SPEED_PIXELS, SPEED_K = 20_000, 16
+
+
+def _speed_inputs():
+    """20,000 pixels as the notebook has them (floats in [0, 1]), 16 centroids, and labels."""
+    rng = np.random.default_rng(0)
+    X = rng.random((SPEED_PIXELS, 3))
+    return X, X[rng.choice(SPEED_PIXELS, SPEED_K, replace=False)], rng.integers(0, SPEED_K, SPEED_PIXELS)
+
+
+def _best_time(call, runs: int, give_up_after: float = np.inf) -> float:
+    best = np.inf
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - start)
+        if best > give_up_after:
+            break
+    return best
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 90:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.1f} s" if seconds >= 1 else f"{seconds * 1000:.1f} ms"
+
+
+def _speed_note(name, call, vectorised, hint):
+    """A note when ``call`` is too slow for the graded speed test, or "".
+
+    ``vectorised`` does the numpy work a vectorised solution does on the same input (its result is
+    not an answer); the graded test allows ``SPEED_MAX_RATIO`` times a vectorised solution's time.
+    """
+    # numpy's allocator keeps large blocks once one has been freed; without this, every call of
+    # the vectorised work faults in fresh pages and looks several times slower than it is.
+    np.ones(2**21)
+    base = _best_time(vectorised, runs=5)
+    took = _best_time(call, runs=3, give_up_after=3 * SPEED_MAX_RATIO * base)
+    ratio = took / base
+    if ratio <= SPEED_MAX_RATIO:
+        return ""
+    section_3 = took * PHOTO_PIXELS / SPEED_PIXELS * PHOTO_ITERATIONS
+    return (f"But it is too slow for the graded speed test: on {SPEED_PIXELS:,} pixels, {name} took "
+            f"{_duration(took)}, {ratio:,.0f} times as long as a vectorised solution ({_duration(base)}); the "
+            f"grader allows {SPEED_MAX_RATIO} times, and section 3 would spend about {_duration(section_3)} in it. "
+            f"A Python loop over the examples is the usual cause: {hint}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,6 +555,10 @@ def _diagnose_centroids(case, inputs, got):
     if got.shape != (K, n):
         if got.shape == (n, K) and n != K and _rows_match(got.T, expected, filled, rtol):
             hint = "the result is transposed: row k must be the mean of cluster k, shape (K, n)."
+        elif got.ndim == 2 and got.shape[1] == n and got.shape[0] == filled.sum() and _rows_match(got, expected[filled], slice(None), rtol):
+            hint = (f"there is a row for each of the {got.shape[0]} clusters that have points, and none for the empty "
+                    f"one: np.unique(idx) skips clusters without points. Return K = {K} rows, one per cluster, "
+                    "empty or not: for k in range(K).")
         elif got.ndim == 2 and got.shape[1] == n and got.shape[0] != K:
             hint = f"there are {got.shape[0]} rows for K = {K} clusters. Did you hard-code K? Use the K argument."
         elif got.ndim == 2 and got.shape[0] == K and got.shape[1] != n:
@@ -433,6 +573,20 @@ def _diagnose_centroids(case, inputs, got):
             f"centroids has dtype {got.dtype}, expected floats.",
             "means are fractions, and an integer array truncates them (np.zeros_like(X) on "
             "integer pixels makes one). Start from np.zeros((K, n)), which is float.",
+        )
+    shifted = filled[1:]  # rows k whose cluster k + 1 has points
+    if K > 2 and shifted.sum() >= 2 and _rows_match(got[:-1], expected[1:], shifted, rtol):
+        return (
+            "row k holds the mean of cluster k+1.",
+            "labels run from 0 to K-1: select the points of cluster k with idx == k, not idx == k + 1.",
+        )
+    stopped = _stopped_loop(got, expected, {"K - 1": K - 1, "n": n})
+    if stopped is not None:
+        stop, which = stopped
+        return (
+            f"the rows from row {stop} on are all 0, what centroids starts as.",
+            f"your loop stopped after {stop} clusters ({stop} is {which}: is that what your range() was "
+            f"given?); it must visit every cluster: for k in range(K), K = {K} here.",
         )
     if np.any(np.isnan(got[filled])):
         k = int(np.flatnonzero(np.isnan(got).any(axis=1) & filled)[0])
@@ -451,10 +605,12 @@ def _diagnose_centroids(case, inputs, got):
     for factor, hint in ratio_hints:
         if _rows_match(got, expected * factor[:, None], filled, rtol):
             return "the rows are off by a factor.", f"divided by the wrong count: {hint}"
-    if K > 1 and filled[1:].all() and _rows_match(got[:-1], expected[1:], slice(None), rtol):
+    scalar_means = np.array([X[idx == k].astype(np.float64).mean() if filled[k] else np.nan for k in range(K)])
+    if n > 1 and np.allclose(got[filled], scalar_means[filled][:, None], rtol=rtol):
         return (
-            "row k holds the mean of cluster k+1.",
-            "labels run from 0 to K-1: select the points of cluster k with idx == k, not idx == k + 1.",
+            "each row holds one number, repeated: the mean of all the coordinates of the cluster's points.",
+            "np.mean without an axis averages everything into one number; average the points feature by "
+            "feature, X[idx == k].mean(axis=0), which gives one value per feature.",
         )
     overall = X.astype(np.float64).mean(axis=0)
     if K > 1 and np.allclose(got[filled], overall, rtol=rtol):
@@ -473,7 +629,7 @@ def _diagnose_centroids(case, inputs, got):
 
 
 def compute_centroids_test(target) -> None:
-    """Check ``target(X, idx, K) -> centroids`` on small cases; raise AssertionError on the first failure.
+    """Check ``target(X, idx, K) -> centroids`` on small cases; raise CheckFailed on the first failure.
 
     Rows of clusters that have no points are not checked.
 
@@ -490,3 +646,9 @@ def compute_centroids_test(target) -> None:
             problem, hint = diagnosis
             raise _failure(name, case, inputs, case["expected"], got, problem, hint)
     print(f"All {len(_CENTROID_CASES)} checks passed: {name} is correct on every test case.")
+    X, centroids, idx = _speed_inputs()
+    note = _speed_note(name, lambda: target(X.copy(), idx.copy(), SPEED_K),
+                       lambda: [np.bincount(idx, weights=column, minlength=SPEED_K) for column in (*X.T, X[:, 0])],
+                       "Hint 2 loops over the K clusters instead, and Hint 3 over nothing.")
+    if note:
+        print(note)

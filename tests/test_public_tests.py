@@ -58,6 +58,15 @@ def test_closest_cases_cover_what_the_issue_asks():
     )
 
 
+def test_uint8_traps_are_what_uint8_arithmetic_gives():
+    case = next(c for c in pt._CLOSEST_CASES if c["centroids"].dtype == np.uint8)
+    X, C = case["X"], case["centroids"]
+    wrapped_difference = ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)  # stays uint8
+    wrapped_square = ((C**2).sum(axis=1) - 2 * (X.astype(np.float64) @ C.T)).argmin(axis=1)
+    assert set(case["traps"]) == {tuple(wrapped_difference.tolist()), tuple(wrapped_square.tolist())}
+    assert not np.array_equal(wrapped_difference, case["expected"]) and not np.array_equal(wrapped_square, case["expected"])
+
+
 @pytest.mark.parametrize("case", pt._CENTROID_CASES, ids=lambda c: c["name"])
 def test_centroid_case_expected_is_the_cluster_mean(case):
     X, idx, K = case["X"].astype(np.float64), case["idx"], case["K"]
@@ -72,6 +81,15 @@ def test_centroid_case_expected_is_the_cluster_mean(case):
 # ---------------------------------------------------------------------------------------------
 # Correct implementations, in the styles learners write, pass
 # ---------------------------------------------------------------------------------------------
+
+
+def as_floats(closest):
+    """``closest`` on float64 copies of both inputs: what a learner adds to handle uint8 pixels."""
+    def converted(X, centroids):
+        return closest(np.asarray(X, dtype=np.float64), np.asarray(centroids, dtype=np.float64))
+
+    converted.__name__ = closest.__name__
+    return converted
 
 
 def closest_course_loops(X, centroids):
@@ -133,16 +151,24 @@ def closest_linalg_norm_axis(X, centroids):
     return np.linalg.norm(X[:, np.newaxis] - centroids, axis=2).argmin(axis=1).astype(np.int32)
 
 
+def closest_identity_float32_when_float32(X, centroids):
+    if not (X.dtype == centroids.dtype == np.float32):
+        X, centroids = X.astype(np.float64), centroids.astype(np.float64)
+    return closest_identity_float32(X, centroids)
+
+
+# Styles that compute in the inputs' dtype convert first: on uint8 pixels and uint8 centroids they
+# would wrap around (WRONG_CLOSEST has them as they are).
 CORRECT_CLOSEST = [
-    closest_course_loops,
-    closest_strict_less_loop,
-    closest_broadcast,
-    closest_identity,
-    closest_identity_float32,
-    closest_loop_over_k,
+    as_floats(closest_course_loops),
+    as_floats(closest_strict_less_loop),
+    as_floats(closest_broadcast),
+    as_floats(closest_identity),
+    closest_identity_float32_when_float32,
+    as_floats(closest_loop_over_k),
     closest_scipy,
     closest_sklearn,
-    closest_linalg_norm_axis,
+    as_floats(closest_linalg_norm_axis),
 ]
 
 
@@ -197,7 +223,17 @@ def centroids_keep_float32(X, idx, K):
     return centroids
 
 
+def centroids_python_loop_over_examples(X, idx, K):
+    sums, counts = np.zeros((K, X.shape[1])), np.zeros(K)
+    for i in range(X.shape[0]):
+        sums[idx[i]] += X[i]
+        counts[idx[i]] += 1
+    with np.errstate(invalid="ignore"):
+        return sums / counts[:, None]
+
+
 CORRECT_CENTROIDS = [
+    centroids_python_loop_over_examples,
     centroids_course_loop,
     centroids_skip_empty,
     centroids_bincount,
@@ -242,6 +278,11 @@ WRONG_CLOSEST = {
     "not_implemented": (lambda X, C: (_ for _ in ()).throw(NotImplementedError()), ["not implemented yet"]),
     # 2 * X is computed first, in uint8, and wraps around for pixel values above 127.
     "uint8_wraparound": (lambda X, C: ((C**2).sum(1) - 2 * X @ C.T).argmin(1), ["uint8", "wraps around"]),
+    # Right on floats; on uint8 pixels with uint8 centroids, X - c and c**2 wrap around.
+    "uint8_both_course_loops": (closest_course_loops, ["both hold uint8", "Convert both"]),
+    "uint8_both_broadcast": (closest_broadcast, ["both hold uint8", "Convert both"]),
+    "uint8_both_loop_over_k": (closest_loop_over_k, ["both hold uint8", "Convert both"]),
+    "uint8_both_identity_converts_X_only": (closest_identity, ["both hold uint8", "Convert both"]),
     "raises_name_error": (lambda X, C: undefined_name, ["raised NameError", "inside your function"]),  # noqa: F821
 }
 
@@ -277,8 +318,22 @@ def closest_loop_hard_coded_n(X, centroids):
     return idx
 
 
+def closest_loop_over(size):
+    """A loop over the examples given the wrong range (size(X, centroids)): the rest keep label 0."""
+    def impl(X, centroids):
+        X, centroids = X.astype(np.float64), centroids.astype(np.float64)
+        idx = np.zeros(X.shape[0], dtype=int)
+        for i in range(size(X, centroids)):
+            idx[i] = np.argmin(((centroids - X[i]) ** 2).sum(axis=1))
+        return idx
+
+    return impl
+
+
 WRONG_CLOSEST.update(
     {
+        "loop_over_range_K": (closest_loop_over(lambda X, C: len(C)), ["stopped after 3 points", "3 is K", "range(m)"]),
+        "loop_over_range_m_minus_1": (closest_loop_over(lambda X, C: len(X) - 1), ["is m - 1", "range(m)"]),
         "ties_to_highest_index": (closest_ties_to_highest, ["lowest index", "`<`"]),
         "modifies_X_in_place": (closest_modifies_X, ["changed its input `X` in place"]),
         "loop_hard_coded_K_3": (closest_loop_hard_coded_K, ["hard-code K = 3"]),
@@ -336,7 +391,38 @@ def centroids_python_sum(X, idx, K):
     return centroids
 
 
+def centroids_unique(X, idx, K):
+    return np.array([X[idx == k].mean(axis=0) for k in np.unique(idx)])
+
+
+def centroids_plus_one_nan(X, idx, K):
+    centroids = np.zeros((K, X.shape[1]))
+    for k in range(K):
+        centroids[k] = np.mean(X[idx == k + 1], axis=0)  # the last row: the mean of no points, NaN
+    return centroids
+
+
+def centroids_mean_without_axis(X, idx, K):
+    centroids = np.zeros((K, X.shape[1]))
+    for k in range(K):
+        if np.any(idx == k):
+            centroids[k] = X[idx == k].mean()
+    return centroids
+
+
+def centroids_loop_over_K_minus_1(X, idx, K):
+    centroids = np.zeros((K, X.shape[1]))
+    for k in range(K - 1):
+        if np.any(idx == k):
+            centroids[k] = X[idx == k].mean(axis=0)
+    return centroids
+
+
 WRONG_CENTROIDS = {
+    "skips_empty_clusters_np_unique": (centroids_unique, ["np.unique(idx) skips", "one per cluster"]),
+    "one_based_selection_with_nan": (centroids_plus_one_nan, ["idx == k + 1"]),
+    "mean_without_axis": (centroids_mean_without_axis, ["without an axis", "mean(axis=0)"]),
+    "loop_over_range_K_minus_1": (centroids_loop_over_K_minus_1, ["stopped after 2 clusters", "is K - 1", "range(K)"]),
     "sum_not_mean": (centroids_divides_by(lambda m, K, c: 1), ["wrong count", "sum of its points"]),
     "divided_by_m": (centroids_divides_by(lambda m, K, c: m), ["wrong count", "divided by m"]),
     "divided_by_K": (centroids_divides_by(lambda m, K, c: K), ["wrong count", "divided by K"]),
@@ -395,3 +481,58 @@ def test_failure_message_shows_expected_and_got():
     assert "Expected: [0, 1, 2, 0, 1, 0]" in message
     assert "Got:      [1, 2, 3, 1, 2, 1]" in message
     assert "2-D points, K = 3" in message
+
+
+# ---------------------------------------------------------------------------------------------
+# What the learner sees: a short message, and a word on speed
+# ---------------------------------------------------------------------------------------------
+
+
+def test_not_implemented_is_one_short_message_in_jupyter():
+    def placeholder(X, centroids):
+        raise NotImplementedError("find_closest_centroids is not implemented yet: replace this line with your code")
+
+    with pytest.raises(pt.CheckFailed) as caught:
+        find_closest_centroids_test(placeholder)
+    shown = caught.value._render_traceback_()  # what IPython prints instead of a traceback
+    assert len(shown) == 1 and shown[0].startswith("CheckFailed: find_closest_centroids is not implemented yet")
+
+
+def test_an_error_in_the_learners_code_shows_their_lines_and_not_this_files():
+    def broken(X, centroids):
+        return centroids[99]
+
+    with pytest.raises(pt.CheckFailed) as caught:
+        find_closest_centroids_test(broken)
+    shown = "\n".join(caught.value._render_traceback_())
+    assert "return centroids[99]" in shown and "IndexError: index 99 is out of bounds" in shown
+    assert pt.__file__ not in shown and "raised IndexError" in shown
+
+
+def test_the_public_speed_limit_is_the_graders():
+    from grading import settings
+
+    assert pt.SPEED_MAX_RATIO == settings.SPEED_MAX_RATIO
+
+
+@pytest.mark.parametrize("test, impl, too_slow", [
+    (find_closest_centroids_test, as_floats(closest_course_loops), True),
+    (find_closest_centroids_test, as_floats(closest_loop_over_k), False),
+    (find_closest_centroids_test, closest_sklearn, False),
+    (compute_centroids_test, centroids_python_loop_over_examples, True),
+    (compute_centroids_test, centroids_skip_empty, False),
+    (compute_centroids_test, centroids_bincount, False),
+], ids=lambda v: getattr(v, "__name__", str(v)))
+def test_a_correct_but_slow_function_is_told_so_in_the_test_cell(capsys, test, impl, too_slow):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        test(impl)
+    out = capsys.readouterr().out
+    assert out.startswith("All ")
+    if too_slow:
+        note = out.splitlines()[1]
+        assert note.startswith("But it is too slow for the graded speed test: on 20,000 pixels")
+        assert f"the grader allows {pt.SPEED_MAX_RATIO} times" in note and "section 3 would spend about" in note
+        assert "A Python loop over the examples is the usual cause: Hint" in note
+    else:
+        assert len(out.splitlines()) == 1
