@@ -592,7 +592,7 @@ def _diagnose_centroids(case, inputs, got):
         k = int(np.flatnonzero(np.isnan(got).any(axis=1) & filled)[0])
         return (
             f"row {k} is NaN, but cluster {k} has {sizes[k]} point(s).",
-            f"select the points with idx == k (a boolean mask, X[idx == k]) before taking the mean.",
+            "select the points with idx == k (a boolean mask, X[idx == k]) before taking the mean.",
         )
     if _rows_match(got, expected, filled, rtol):
         return None

@@ -9,10 +9,14 @@ so the notebook needs a single ``import utils``:
   :func:`plot_distortion`, :func:`plot_rgb_space`, :func:`plot_palette`, :func:`side_by_side`,
   :func:`plot_image_grid`, :func:`plot_k_sweep`
 - accounting (``quantize/accounting.py``): :func:`bit_budget`, :func:`indexed_png_bytes`,
-  :func:`rgb_png_bytes`, :func:`psnr`, :func:`compression_report`
+  :func:`rgb_png_bytes`, :func:`psnr`, :func:`compression_report`, :func:`sweep_table`
 - :func:`quantize_image`: a palette and an index per pixel from the library behind
-  ``compress.py`` (``quantize/compressor.py``), for photos of any size.
+  ``compress.py`` (``quantize/compressor.py``), for photos of any size; :func:`downscale`, a small
+  copy for your own K-means, and :func:`compare_with_library`, the two results side by side.
 - :func:`show_compression`: the palette, the side-by-side figure and the report, in one call.
+- when the path goes wrong (``quantize/learner_help.py``): :func:`explain_unfinished_work`, so
+  that an unfinished exercise says so in one line, and :func:`stop_if_too_slow`, so that a cell
+  that would run for many minutes stops at once and says why.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-
 from matplotlib import pyplot as plt
+from PIL import Image
 
 from quantize.accounting import (
     CompressionReport,
@@ -33,10 +37,12 @@ from quantize.accounting import (
     png_index_bits,
     psnr,
     rgb_png_bytes,
+    sweep_table,
     to_uint8,
 )
 from quantize.compressor import quantize_pixels
 from quantize.image_io import ImageReadError, load_image
+from quantize.learner_help import TooSlowForThisCell, explain_unfinished_work, stop_if_too_slow
 from quantize.plots import (
     plot_distortion,
     plot_image_grid,
@@ -51,9 +57,13 @@ from quantize.plots import (
 __all__ = [
     "CompressionReport",
     "ImageReadError",
+    "TooSlowForThisCell",
     "bit_budget",
+    "compare_with_library",
     "compression_report",
     "count_colours",
+    "downscale",
+    "explain_unfinished_work",
     "index_bits",
     "indexed_png_bytes",
     "load_image",
@@ -71,6 +81,8 @@ __all__ = [
     "rgb_png_bytes",
     "show_compression",
     "side_by_side",
+    "stop_if_too_slow",
+    "sweep_table",
     "to_uint8",
 ]
 
@@ -100,6 +112,62 @@ def count_colours(image: np.ndarray) -> int:
     # One 24-bit integer per colour: counting distinct integers is much faster than distinct rows.
     packed = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
     return int(np.unique(packed).size)
+
+
+def downscale(image: np.ndarray, max_pixels: int) -> np.ndarray:
+    """A copy of an image scaled down to at most ``max_pixels`` pixels, or the image itself if it is that small.
+
+    Each new pixel is the mean of the block of pixels it replaces (Pillow's box filter), so the
+    copy keeps the colours of the original in the same proportions.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``(H, W, 3)`` float in [0, 1] (as :func:`load_image` gives) or uint8.
+    max_pixels : int
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(h, w, 3)`` float in [0, 1], with ``h * w <= max_pixels`` and the same aspect ratio.
+    """
+    height, width = image.shape[:2]
+    if height * width <= max_pixels:
+        return np.asarray(image, dtype=np.float64) / (255.0 if np.asarray(image).dtype == np.uint8 else 1.0)
+    scale = (max_pixels / (height * width)) ** 0.5
+    size = (max(1, int(width * scale)), max(1, int(height * scale)))
+    return np.asarray(Image.fromarray(to_uint8(image)).resize(size, Image.Resampling.BOX), dtype=np.float64) / 255.0
+
+
+def compare_with_library(small: np.ndarray, centroids: np.ndarray, idx: np.ndarray, image: np.ndarray,
+                         palette: np.ndarray, library_idx: np.ndarray) -> tuple[float, float]:
+    """Your K-means on a small copy next to the library's on the whole image, each with its PSNR.
+
+    Parameters
+    ----------
+    small : numpy.ndarray
+        ``(h, w, 3)`` float in [0, 1]: the copy your K-means ran on (:func:`downscale`).
+    centroids, idx : numpy.ndarray
+        ``(K, 3)`` and ``(h * w,)``: what your ``run_kMeans`` returned for it.
+    image : numpy.ndarray
+        ``(H, W, 3)`` float in [0, 1]: the whole image.
+    palette, library_idx : numpy.ndarray
+        What :func:`quantize_image` returned for it.
+
+    Returns
+    -------
+    (float, float)
+        The two PSNRs, in dB, each against the image it was computed from.
+    """
+    mine = np.asarray(centroids)[np.reshape(idx, small.shape[:2])]
+    library = np.asarray(palette)[np.reshape(library_idx, image.shape[:2])]
+    mine_db, library_db = psnr(small, mine), psnr(image, library)
+    side_by_side(
+        mine, library,
+        f"Your K-means, K = {len(centroids)}, on a {small.shape[1]} x {small.shape[0]} copy\nPSNR {mine_db:.1f} dB",
+        f"The library, K = {len(palette)}, on all {image.shape[1]} x {image.shape[0]} pixels\nPSNR {library_db:.1f} dB",
+    )
+    return mine_db, library_db
 
 
 def quantize_image(image: np.ndarray, K: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -219,6 +219,32 @@ class CompressionReport:
         return "\n".join(f"{label:<{width}}  {value}".rstrip() for label, value in rows)
 
 
+def sweep_table(reports: list[CompressionReport]) -> str:
+    """The table of a sweep over K: index bits, ratio, bytes, PSNR and the gain of each step.
+
+    Parameters
+    ----------
+    reports : list of CompressionReport
+        One per K, in increasing K, of the same image.
+
+    Returns
+    -------
+    str
+        Two header lines, then one line per K.
+    """
+    lines = [
+        f"{'':>3}  {'':>10}  {'':>6}  {'information':>11}  {'indexed PNG':>11}  {'':>13}  {'':>8}  {'':>7}",
+        f"{'K':>3}  {'index bits':>10}  {'ratio':>6}  {'(bytes)':>11}  {'(bytes)':>11}  "
+        f"{'vs 24-bit PNG':>13}  {'PSNR':>8}  {'gain':>7}",
+    ]
+    for i, r in enumerate(reports):
+        gain = "" if i == 0 else f"+{r.psnr_db - reports[i - 1].psnr_db:.2f}"
+        lines.append(f"{r.budget.K:>3}  {r.budget.bits_per_pixel:>10}  {r.budget.ratio:>5.2f}x  "
+                     f"{r.budget.compressed_bits / 8:>11,.0f}  {r.indexed_png_bytes:>11,}  {r.png_ratio:>12.2f}x  "
+                     f"{r.psnr_db:>5.2f} dB  {gain:>7}")
+    return "\n".join(lines)
+
+
 def compression_report(image: np.ndarray, palette: np.ndarray, idx: np.ndarray,
                        source_file: str | os.PathLike | None = None) -> CompressionReport:
     """Measure an image before and after quantisation.

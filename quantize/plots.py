@@ -134,7 +134,7 @@ def plot_distortion(distortions, ax=None, title: str = "Distortion after each it
 
 def plot_rgb_space(pixels: np.ndarray, colours: np.ndarray | None = None,
                    centroids: np.ndarray | None = None, sample: int = 2000, seed: int = 0,
-                   ax=None, title: str = "Pixels in RGB space") -> Figure:
+                   ax=None, title: str = "Pixels in RGB space", clusters: np.ndarray | None = None) -> Figure:
     """3-D scatter of pixel colours in the RGB cube, each dot painted in a colour of its own.
 
     Parameters
@@ -153,9 +153,16 @@ def plot_rgb_space(pixels: np.ndarray, colours: np.ndarray | None = None,
         Seed of the random sample; the same seed picks the same pixels.
     ax : 3-D Axes, optional
         Made with ``fig.add_subplot(projection="3d")``; a new figure if omitted.
+    clusters : numpy.ndarray, optional
+        ``(m,)`` cluster of each pixel: every cluster gets a distinct colour of its own, for its
+        dots and its centroid, so that the K regions of the cube show (``colours`` is then unused).
     """
     pixels = np.asarray(pixels, dtype=float)
     colours = pixels if colours is None else np.asarray(colours, dtype=float)
+    centroid_colours = None if centroids is None else np.clip(np.asarray(centroids, dtype=float), 0, 1)
+    if clusters is not None:
+        distinct = _distinct_colours(len(centroids) if centroids is not None else int(np.max(clusters)) + 1)
+        colours, centroid_colours = distinct[np.asarray(clusters)], distinct[: len(centroids) if centroids is not None else 0]
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(pixels), size=min(sample, len(pixels)), replace=False)
     fig, ax = _new_axes(ax, (6, 6), projection="3d")
@@ -164,17 +171,27 @@ def plot_rgb_space(pixels: np.ndarray, colours: np.ndarray | None = None,
     ax.scatter(*pixels[chosen].T, c=np.clip(colours[chosen], 0, 1), s=6, alpha=0.8, depthshade=False)
     if centroids is not None:
         centroids = np.asarray(centroids, dtype=float)
-        ax.scatter(*centroids.T, c=np.clip(centroids, 0, 1), s=160, marker="o", edgecolors="black",
+        ax.scatter(*centroids.T, c=centroid_colours, s=160, marker="o", edgecolors="black",
                    linewidths=1.5, alpha=1.0, depthshade=False, zorder=10)
         # A neutral proxy: the legend would otherwise show the first centroid's colour, as if
         # every centroid had it.
+        label = "centroids, each in its cluster's colour" if clusters is not None else "centroids, each in its colour"
         marker = Line2D([], [], linestyle="", marker="o", markersize=10, markerfacecolor="white",
-                        markeredgecolor="black", markeredgewidth=1.5, label="centroids, each in its colour")
+                        markeredgecolor="black", markeredgewidth=1.5, label=label)
         ax.legend(handles=[marker], loc="upper left", fontsize="small")
     ax.set(xlabel="red", ylabel="green", zlabel="blue", xlim=(0, 1), ylim=(0, 1), zlim=(0, 1), title=title)
+    # Few ticks: with six an axis, the labels ran into each other; green's 0 would touch red's 1.
+    ax.set(xticks=[0, 0.5, 1], yticks=[0.5, 1], zticks=[0, 0.5, 1])
     ax.view_init(elev=20, azim=-60)
     ax.set_box_aspect(None, zoom=0.88)  # room for the axis labels inside the figure
     return fig
+
+
+def _distinct_colours(k: int) -> np.ndarray:
+    """``(k, 3)`` colours far apart from each other: tab20's, then evenly spaced hues."""
+    if k <= 20:
+        return np.asarray(plt.get_cmap("tab20").colors)[:k]
+    return plt.get_cmap("hsv")(np.linspace(0, 1, k, endpoint=False))[:, :3]
 
 
 def plot_palette(palette: np.ndarray, counts: np.ndarray | None = None, ax=None,
@@ -226,16 +243,18 @@ def plot_image_grid(images, titles, ncols: int = 3, width: float = 12.0) -> Figu
     return fig
 
 
-def plot_k_sweep(Ks, bits_per_pixel, png_bytes, psnr_db, information_bytes=None,
+def plot_k_sweep(Ks, png_bytes, psnr_db, pixels: int, information_bytes=None,
                  original_png_bytes: int | None = None) -> Figure:
-    """Three panels over K: bits per pixel, size and PSNR.
+    """Three panels: size over K, quality over K, and quality against size (what each bit buys).
 
     Parameters
     ----------
     Ks : sequence of int
         Palette sizes, e.g. (2, 4, 8, 16, 32, 64); drawn on a log2 axis.
-    bits_per_pixel, png_bytes, psnr_db : sequence of numbers
-        One value per K: index bits per pixel, indexed-PNG bytes, PSNR in dB.
+    png_bytes, psnr_db : sequence of numbers
+        One value per K: indexed-PNG bytes, PSNR in dB.
+    pixels : int
+        The image's pixels: the third panel's x axis is the PNG's bits per pixel.
     information_bytes : sequence of numbers, optional
         One value per K: the information count (indices plus palette) in bytes, drawn on the
         size panel next to the PNG's bytes.
@@ -243,22 +262,24 @@ def plot_k_sweep(Ks, bits_per_pixel, png_bytes, psnr_db, information_bytes=None,
         Size of the 24-bit PNG, drawn as a reference line on the size panel.
     """
     Ks = np.asarray(Ks)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
-    panels = [
-        (bits_per_pixel, "bits per pixel (index)", "Bits per pixel: $\\lceil \\log_2 K \\rceil$"),
-        (np.asarray(png_bytes) / 1000, "size (kB)", "Size"),
-        (psnr_db, "PSNR (dB), higher is better", "Quality"),
-    ]
-    for ax, (values, ylabel, title) in zip(axes, panels):
-        ax.plot(Ks, values, "o-", label="indexed PNG" if ax is axes[1] else None)
+    fig, (ax_size, ax_quality, ax_trade) = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
+    ax_size.plot(Ks, np.asarray(png_bytes) / 1000, "o-", label="indexed PNG")
+    if information_bytes is not None:
+        ax_size.plot(Ks, np.asarray(information_bytes) / 1000, "s--", color="tab:green",
+                     label="information: indices + palette")
+    if original_png_bytes is not None:
+        ax_size.axhline(original_png_bytes / 1000, color="tab:red", linestyle=":", label="24-bit PNG")
+    ax_size.legend(loc="best", fontsize="small")
+    ax_quality.plot(Ks, psnr_db, "o-")
+    for ax, ylabel, title in ((ax_size, "size (kB)", "Size"), (ax_quality, "PSNR (dB), higher is better", "Quality")):
         ax.set_xscale("log", base=2)
         ax.set_xticks(Ks, [str(k) for k in Ks])
         ax.set(xlabel="K (colours)", ylabel=ylabel, title=title)
         ax.grid(alpha=0.3)
-    if information_bytes is not None:
-        axes[1].plot(Ks, np.asarray(information_bytes) / 1000, "s--", color="tab:green",
-                     label="information: indices + palette")
-    if original_png_bytes is not None:
-        axes[1].axhline(original_png_bytes / 1000, color="tab:red", linestyle=":", label="24-bit PNG")
-    axes[1].legend(loc="best", fontsize="small")
+    rate = 8 * np.asarray(png_bytes) / pixels
+    ax_trade.plot(rate, psnr_db, "o-", color="tab:purple")
+    for k, x, y in zip(Ks, rate, psnr_db):
+        ax_trade.annotate(f"K = {k}", (x, y), textcoords="offset points", xytext=(6, -10), fontsize="small")
+    ax_trade.set(xlabel="indexed PNG, bits per pixel", ylabel="PSNR (dB)", title="What each bit buys")
+    ax_trade.grid(alpha=0.3)
     return fig

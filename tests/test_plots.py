@@ -96,9 +96,27 @@ def test_side_by_side_and_grid_show_images_with_titles():
 
 def test_k_sweep_has_three_labelled_panels():
     Ks = [2, 4, 8]
-    fig = plots.plot_k_sweep(Ks, [1, 2, 3], [1000, 2000, 3000], [20.0, 24.0, 27.0],
+    fig = plots.plot_k_sweep(Ks, [1000, 2000, 3000], [20.0, 24.0, 27.0], pixels=10_000,
                              information_bytes=[1500, 2500, 3500], original_png_bytes=9000)
     assert len(fig.axes) == 3
     for ax in fig.axes:
-        assert ax.get_xlabel() == "K (colours)" and ax.get_ylabel() and ax.get_title()
-    assert len(fig.axes[1].get_legend().get_texts()) == 3
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    assert [ax.get_xlabel() for ax in fig.axes] == ["K (colours)", "K (colours)", "indexed PNG, bits per pixel"]
+    assert len(fig.axes[0].get_legend().get_texts()) == 3
+    trade = fig.axes[2].lines[0].get_xydata()
+    assert np.allclose(trade, [[0.8, 20.0], [1.6, 24.0], [2.4, 27.0]])  # 8 bits per byte, per pixel
+    assert [t.get_text() for t in fig.axes[2].texts] == ["K = 2", "K = 4", "K = 8"]
+
+
+def test_rgb_space_can_paint_each_cluster_its_own_colour():
+    rng = np.random.default_rng(0)
+    pixels = rng.random((300, 3))
+    clusters = rng.integers(0, 4, size=300)
+    centroids = np.array([pixels[clusters == k].mean(axis=0) for k in range(4)])
+    fig = plots.plot_rgb_space(pixels, clusters=clusters, centroids=centroids, sample=300)
+    fig.canvas.draw()  # 3-D collections settle their colours when drawn
+    dots, marks = fig.axes[0].collections[:2]
+    dot_colours = {tuple(np.round(c[:3], 3)) for c in dots.get_facecolors()}
+    assert len(dot_colours) == 4  # one colour per cluster, not the pixels' own colours
+    assert {tuple(np.round(c[:3], 3)) for c in marks.get_facecolors()} == dot_colours
+    assert fig.axes[0].get_legend().get_texts()[0].get_text() == "centroids, each in its cluster's colour"

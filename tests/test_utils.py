@@ -62,3 +62,25 @@ def test_quantize_image_keeps_every_colour_of_an_image_with_at_most_K_of_them():
     palette, idx = utils.quantize_image(image, 16)
     assert len(palette) == 5
     assert np.array_equal(utils.to_uint8(palette[idx]).reshape(image.shape), image)
+
+
+def test_downscale_keeps_the_aspect_and_the_mean_colour():
+    rng = np.random.default_rng(0)
+    image = rng.random((300, 400, 3))
+    small = utils.downscale(image, max_pixels=10_000)
+    assert small.shape == (86, 115, 3) and small.shape[0] * small.shape[1] <= 10_000
+    assert np.allclose(small.mean(axis=(0, 1)), image.mean(axis=(0, 1)), atol=0.01)
+    assert utils.downscale(image, max_pixels=120_000) is not None and utils.downscale(image, 120_000).shape == image.shape
+
+
+def test_sweep_table_is_one_line_per_K_with_the_gain_of_each_step():
+    rng = np.random.default_rng(0)
+    image = rng.random((40, 50, 3))
+    reports = []
+    for K in (2, 4):
+        palette = rng.random((K, 3))
+        idx = rng.integers(0, K, size=40 * 50)
+        reports.append(utils.compression_report(image, palette, idx))
+    lines = utils.sweep_table(reports).splitlines()
+    assert len(lines) == 4 and lines[1].split()[:3] == ["K", "index", "bits"]
+    assert lines[3].split()[-1] == f"+{reports[1].psnr_db - reports[0].psnr_db:.2f}"

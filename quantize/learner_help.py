@@ -1,0 +1,121 @@
+"""What the notebook says when a learner's path goes wrong: one line that says what to do.
+
+- :func:`explain_unfinished_work`: in Jupyter, a cell that calls an exercise not yet written, or
+  that uses a name an earlier cell makes and that cell has not run, stops with one line naming the
+  exercise to finish, or the cells to run, instead of a traceback (and without the empty axes of a
+  figure it had begun). Errors inside the learner's own functions keep their full traceback.
+- :func:`stop_if_too_slow`: before a cell runs K-means on a photo, a quick timing of the learner's
+  functions on a sample of its pixels; if the cell would take minutes, it stops at once and says
+  so, instead of running for half an hour.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from matplotlib import pyplot as plt
+
+__all__ = ["EXERCISES", "TooSlowForThisCell", "explain_unfinished_work", "stop_if_too_slow"]
+
+# The graded functions, and where the notebook asks for each.
+EXERCISES = {"find_closest_centroids": "Exercise 1", "compute_centroids": "Exercise 2"}
+SAMPLE_PIXELS = 5_000  # what stop_if_too_slow times each function on
+MAX_SECONDS = 120  # a cell that would take longer stops before it starts
+
+
+class TooSlowForThisCell(RuntimeError):
+    """A cell would take minutes with the learner's functions; Jupyter shows only the message."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a traceback
+        return [f"{type(self).__name__}: {self}"]
+
+
+def _innermost_frame(tb):
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame
+
+
+def _one_line(etype, value, tb) -> str | None:
+    """The message for an unfinished exercise or a cell run too early, or None for any other error."""
+    frame = _innermost_frame(tb)
+    if issubclass(etype, NotImplementedError) and frame.f_code.co_name in EXERCISES:
+        function = frame.f_code.co_name
+        return (f"{function} is not implemented yet: finish {EXERCISES[function]} first (replace "
+                "`raise NotImplementedError(...)` in its cell with your code, and run that cell), then run this cell again.")
+    if issubclass(etype, NameError) and frame.f_code.co_name == "<module>":
+        return (f"{value}: this cell uses what an earlier cell makes. Run the cells above it in order (Run > Run All "
+                "Above Selected Cell); if one of them stops, do what it says first.")
+    return None
+
+
+def _handler(shell, etype, value, tb, tb_offset=None):
+    message = _one_line(etype, value, tb)
+    if message is None:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return None
+    plt.close("all")  # a figure the cell had begun would show as empty axes
+    shell._showtraceback(etype, value, [f"{etype.__name__}: {message}"])  # the kernel sends it as the error
+    return None
+
+
+def explain_unfinished_work() -> None:
+    """In IPython and Jupyter, explain unfinished exercises and cells run too early in one line.
+
+    Does nothing outside IPython. Other errors are shown as usual.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.set_custom_exc((NotImplementedError, NameError), _handler)
+
+
+def _seconds_per_call(function, args) -> float:
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
+
+
+def stop_if_too_slow(find_closest_centroids, compute_centroids, X: np.ndarray, K: int, iterations: int,
+                     runs: int = 1, max_seconds: float = MAX_SECONDS) -> None:
+    """Raise :class:`TooSlowForThisCell` if K-means with these functions would take minutes on ``X``.
+
+    Each function is timed once on a sample of :data:`SAMPLE_PIXELS` rows of ``X`` and its time
+    scaled to all of ``X``: a Python loop over the pixels grows with their number, and so does a
+    vectorised function, so the estimate holds for both.
+
+    Parameters
+    ----------
+    find_closest_centroids, compute_centroids : callable
+        The learner's functions.
+    X : ndarray, shape (m, n)
+        The examples the cell clusters.
+    K : int
+        The number of centroids.
+    iterations : int
+        The iterations of one run (each calls both functions once).
+    runs : int
+        How many runs the cell makes.
+    max_seconds : float
+        The longest the cell may take.
+    """
+    rng = np.random.default_rng(0)
+    sample = X[rng.choice(len(X), size=min(SAMPLE_PIXELS, len(X)), replace=False)]
+    centroids = sample[:K].astype(np.float64)
+    closest = _seconds_per_call(find_closest_centroids, (sample, centroids))
+    idx = rng.integers(0, K, size=len(sample))
+    means = _seconds_per_call(compute_centroids, (sample, idx, K))
+    scale = len(X) / len(sample) * iterations * runs
+    total = (closest + means) * scale
+    if total <= max_seconds:
+        return
+    slower = "find_closest_centroids" if closest >= means else "compute_centroids"
+    raise TooSlowForThisCell(
+        f"With your functions this cell would take about {total / 60:.0f} minutes ({closest * scale:.0f} s in "
+        f"find_closest_centroids, {means * scale:.0f} s in compute_centroids, for {len(X):,} pixels), so it stops here. "
+        f"{slower} is correct but too slow: the note under its test cell, and the hints of {EXERCISES[slower]}, "
+        "show how to drop the Python loop over the examples.")
