@@ -14,9 +14,10 @@ so the notebook needs a single ``import utils``:
   ``compress.py`` (``quantize/compressor.py``), for photos of any size; :func:`downscale`, a small
   copy for your own K-means, and :func:`compare_with_library`, the two results side by side.
 - :func:`show_compression`: the palette, the side-by-side figure and the report, in one call.
-- when the path goes wrong (``quantize/learner_help.py``): :func:`explain_unfinished_work`, so
-  that an unfinished exercise says so in one line, and :func:`stop_if_too_slow`, so that a cell
-  that would run for many minutes stops at once and says why.
+- for the learner (``quantize/learner_help.py``): :func:`explain_unfinished_work`, so that an
+  unfinished exercise says so in one line; :func:`stop_if_too_slow`, so that a cell that would
+  run for many minutes stops at once and says why; :func:`describe_figures`, a text alternative
+  for every figure.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from quantize.accounting import (
 )
 from quantize.compressor import quantize_pixels
 from quantize.image_io import ImageReadError, load_image
-from quantize.learner_help import TooSlowForThisCell, explain_unfinished_work, stop_if_too_slow
+from quantize.learner_help import TooSlowForThisCell, describe_figures, explain_unfinished_work, stop_if_too_slow
 from quantize.plots import (
     plot_distortion,
     plot_image_grid,
@@ -62,6 +63,7 @@ __all__ = [
     "compare_with_library",
     "compression_report",
     "count_colours",
+    "describe_figures",
     "downscale",
     "explain_unfinished_work",
     "index_bits",

@@ -72,3 +72,19 @@ def test_a_cell_that_would_take_minutes_stops_and_says_why():
     assert message.startswith("With your functions this cell would take about ") and " minutes (" in message
     assert "find_closest_centroids is correct but too slow" in message and "Exercise 1" in message
     assert caught.value._render_traceback_() == [f"TooSlowForThisCell: {message}"]
+
+
+def test_a_figure_is_described_by_its_panels():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2)
+    left.imshow(np.zeros((4, 4, 3)))
+    left.set_title("Original:\n96,615 colours")
+    right.plot([1, 2], [3, 4])
+    right.set(title="Quality", xlabel="K (colours)", ylabel="distortion $J$ of $x_2$")
+    assert learner_help.figure_description(fig) == (
+        "2 panels. 1: Original: 96,615 colours, an image. 2: Quality, a plot of distortion J of x2 against K (colours).")
+    plt.close(fig)

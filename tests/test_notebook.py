@@ -271,3 +271,20 @@ def test_the_speed_limit_the_notebook_states_is_the_graders(notebook):
 
     exercise = next(cell.source for cell in notebook.cells if "### Exercise 1" in cell.source)
     assert f"at most {settings.SPEED_MAX_RATIO:g} times as long" in exercise
+
+
+def test_every_figure_has_a_text_alternative(notebook):
+    figures = [output for cell in _code_cells(notebook) for output in cell.outputs if "image/jpeg" in output.get("data", {})]
+    assert len(figures) >= 12
+    for output in figures:
+        alt = output.metadata["image/jpeg"]["alt"]
+        assert len(alt) > 20 and "$" not in alt and "\n" not in alt, alt
+
+
+def test_the_html_export_gives_every_figure_its_alt_text():
+    from nbconvert import HTMLExporter
+
+    html, _ = HTMLExporter().from_filename(str(SOURCE_NOTEBOOK))
+    images = re.findall(r"<img\b[^>]*>", html)
+    described = [tag for tag in images if re.search(r'alt="[^"]{20,}"', tag)]
+    assert len(images) >= 12 and len(described) == len(images)
