@@ -4,6 +4,7 @@ Call them from the notebook with your function as the argument::
 
     find_closest_centroids_test(find_closest_centroids)
     compute_centroids_test(compute_centroids)
+    kmeans_plus_plus_test(kmeans_plus_plus_init)  # the optional exercise of Going further
 
 Each runs a series of small checks. When all pass it prints one line, then times the function on
 20,000 pixels and, if it is too slow for the graded speed test, says so and which hint helps. At the
@@ -23,7 +24,7 @@ import traceback
 
 import numpy as np
 
-__all__ = ["CheckFailed", "find_closest_centroids_test", "compute_centroids_test"]
+__all__ = ["CheckFailed", "find_closest_centroids_test", "compute_centroids_test", "kmeans_plus_plus_test"]
 
 # The graded speed test fails a function that takes more than this many times a vectorised
 # solution's time (the grader's SPEED_MAX_RATIO; the project's tests keep the two equal).
@@ -652,3 +653,57 @@ def compute_centroids_test(target) -> None:
                        "Hint 2 loops over the K clusters instead, and Hint 3 over nothing.")
     if note:
         print(note)
+
+
+# --------------------------------------------------------------------------------------------
+# kmeans_plus_plus_init (optional, not graded)
+# --------------------------------------------------------------------------------------------
+
+# 200 points near the origin and 2 far away: k-means++ should take a far one as its second
+# centroid almost every time (probability above 0.999 here), a uniform choice 1 time in 100.
+_CROWD = np.vstack([np.random.default_rng(7).normal(0, 0.1, size=(200, 2)), [[10.0, 10.0], [10.5, 9.5]]])
+_FAR = {200, 201}
+
+
+def kmeans_plus_plus_test(target) -> None:
+    """Check ``target(X, K, rng) -> centroids``, k-means++'s start; raise CheckFailed on the first failure.
+
+    Parameters
+    ----------
+    target : callable
+        The learner's ``kmeans_plus_plus_init``.
+    """
+    name = "kmeans_plus_plus_init"
+    X = _CROWD
+    checks = 0
+    for K in (1, 2, 5):
+        try:
+            centroids = target(X.copy(), K, np.random.default_rng(K))
+        except NotImplementedError:
+            raise CheckFailed(f"{name} is not implemented yet: in its cell, replace the line "
+                              "`raise NotImplementedError(...)` under `# YOUR CODE HERE` with your code.") from None
+        except Exception as exc:
+            raise CheckFailed(f"{name} raised {type(exc).__name__}: {exc} (with K = {K} on 202 points)") from exc
+        centroids = np.asarray(centroids)
+        if centroids.shape != (K, 2):
+            raise CheckFailed(f"{name} returned shape {centroids.shape} for K = {K}: it must be ({K}, 2), one row per centroid.")
+        rows = [int(np.flatnonzero(np.all(X == c, axis=1))[0]) if np.any(np.all(X == c, axis=1)) else -1 for c in centroids]
+        if -1 in rows:
+            raise CheckFailed(f"{name}: centroid {rows.index(-1)} is not one of the points of X: k-means++ starts "
+                              "from examples, chosen at random.")
+        if len(set(rows)) < K:
+            raise CheckFailed(f"{name} chose the same point twice (K = {K}): a point already chosen is at distance 0 "
+                              "from its centroid, so its weight D(x)^2 must be 0.")
+        checks += 1
+    far = 0
+    for seed in range(40):
+        centroids = np.asarray(target(X.copy(), 2, np.random.default_rng(seed)))
+        far += int(np.any(np.all(X[sorted(_FAR)][:, None, :] == centroids[None, :, :], axis=2)))
+    if far < 36:
+        raise CheckFailed(
+            f"{name}: on 200 points near the origin and 2 far away, with K = 2, a far point was among the centroids in "
+            f"only {far} of 40 seeded runs; with k-means++ it should be in nearly all of them (a uniform random choice "
+            "gives about 1 in 100 for the second centroid). Choose each new centroid with probability proportional to "
+            "D(x)^2, the squared distance from x to the nearest centroid chosen so far: rng.choice(m, p=weights / weights.sum()).")
+    checks += 1
+    print(f"All {checks} checks passed: {name} picks distinct points, far ones first.")

@@ -14,6 +14,9 @@ so the notebook needs a single ``import utils``:
   ``compress.py`` (``quantize/compressor.py``), for photos of any size; :func:`downscale`, a small
   copy for your own K-means, and :func:`compare_with_library`, the two results side by side.
 - :func:`show_compression`: the palette, the side-by-side figure and the report, in one call.
+- Going further (``quantize/measure.py``): :func:`agreement` with scikit-learn,
+  :func:`race_assignment` and :func:`assignment_memory`, the assignment step's time and memory three
+  ways; figures :func:`plot_restarts`, :func:`plot_which_k`, :func:`plot_error_map`.
 - for the learner (``quantize/learner_help.py``): :func:`explain_unfinished_work`, so that an
   unfinished exercise says so in one line; :func:`stop_if_too_slow`, so that a cell that would
   run for many minutes stops at once and says why; :func:`describe_figures`, a text alternative
@@ -44,18 +47,24 @@ from quantize.accounting import (
 from quantize.compressor import quantize_pixels
 from quantize.image_io import ImageReadError, load_image
 from quantize.learner_help import TooSlowForThisCell, describe_figures, explain_unfinished_work, stop_if_too_slow
+from quantize.measure import agreement, assignment_memory, race_assignment, worst_square
 from quantize.plots import (
     plot_distortion,
     plot_image_grid,
     plot_k_sweep,
     plot_kmeans_progress,
+    plot_error_map,
     plot_palette,
     plot_points,
+    plot_restarts,
     plot_rgb_space,
+    plot_which_k,
     side_by_side,
 )
 
 __all__ = [
+    "agreement",
+    "assignment_memory",
     "CompressionReport",
     "ImageReadError",
     "TooSlowForThisCell",
@@ -71,21 +80,26 @@ __all__ = [
     "load_image",
     "load_toy_data",
     "plot_distortion",
+    "plot_error_map",
     "plot_image_grid",
     "plot_k_sweep",
     "plot_kmeans_progress",
     "plot_palette",
     "plot_points",
+    "plot_restarts",
     "plot_rgb_space",
+    "plot_which_k",
     "png_index_bits",
     "psnr",
     "quantize_image",
+    "race_assignment",
     "rgb_png_bytes",
     "show_compression",
     "side_by_side",
     "stop_if_too_slow",
     "sweep_table",
     "to_uint8",
+    "worst_square",
 ]
 
 TOY_DATA = Path(__file__).with_name("data") / "toy_points.csv"

@@ -24,7 +24,7 @@ import nbformat
 from grading.files import replacing_folder
 from grading.learner_files import MissingLearnerFile, learner_files
 from grading.leaks import find_leaks, hidden_test_needles, solution_needles
-from grading.source import GRADED_TAG, SOURCE_NOTEBOOK, SolutionMarkerError, solution_regions
+from grading.source import GRADED_TAG, OPTIONAL_TAG, SOURCE_NOTEBOOK, SolutionMarkerError, solution_regions
 
 __all__ = ["ReleaseError", "learner_notebook", "placeholder", "write_release"]
 
@@ -108,8 +108,8 @@ def learner_notebook(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
         tags = list(cell.get("metadata", {}).get("tags", []))
         try:
             has_solution = bool(solution_regions(cell.source))
-            if has_solution and (cell.cell_type != "code" or GRADED_TAG not in tags):
-                raise SolutionMarkerError(f"a solution region outside a code cell tagged {GRADED_TAG!r}")
+            if has_solution and (cell.cell_type != "code" or not {GRADED_TAG, OPTIONAL_TAG} & set(tags)):
+                raise SolutionMarkerError(f"a solution region outside a code cell tagged {GRADED_TAG!r} or {OPTIONAL_TAG!r}")
             if has_solution:
                 cell.source = _clear_solutions(cell.source)
         except SolutionMarkerError as exc:

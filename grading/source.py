@@ -19,6 +19,7 @@ __all__ = [
     "BEGIN_SOLUTION",
     "END_SOLUTION",
     "GRADED_TAG",
+    "OPTIONAL_TAG",
     "GRADED_FUNCTIONS",
     "SOURCE_NOTEBOOK",
     "SolutionMarkerError",
@@ -31,6 +32,9 @@ __all__ = [
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 GRADED_TAG = "graded"
+# An ungraded exercise (Going further): its solution regions are cleared in the learner's copy as
+# a graded one's are, and the grader never looks at it.
+OPTIONAL_TAG = "optional"
 GRADED_FUNCTIONS = ("find_closest_centroids", "compute_centroids")
 # Each graded function's parameters, in order, as the notebook names them: the feedback and the
 # learner's process call the inputs by these names.

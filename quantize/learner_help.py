@@ -23,7 +23,8 @@ __all__ = ["EXERCISES", "TooSlowForThisCell", "describe_figures", "explain_unfin
            "stop_if_too_slow"]
 
 # The graded functions, and where the notebook asks for each.
-EXERCISES = {"find_closest_centroids": "Exercise 1", "compute_centroids": "Exercise 2"}
+EXERCISES = {"find_closest_centroids": "Exercise 1", "compute_centroids": "Exercise 2",
+             "kmeans_plus_plus_init": "the optional exercise of Going further"}
 SAMPLE_PIXELS = 5_000  # what stop_if_too_slow times each function on
 MAX_SECONDS = 120  # a cell that would take longer stops before it starts
 

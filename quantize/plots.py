@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib import pyplot as plt
-from matplotlib.colors import to_hex
+from matplotlib.colors import PowerNorm, to_hex
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from matplotlib.figure import Figure
 
 __all__ = [
@@ -243,9 +244,8 @@ def plot_image_grid(images, titles, ncols: int = 3, width: float = 12.0) -> Figu
     return fig
 
 
-def plot_k_sweep(Ks, png_bytes, psnr_db, pixels: int, information_bytes=None,
-                 original_png_bytes: int | None = None) -> Figure:
-    """Three panels: size over K, quality over K, and quality against size (what each bit buys).
+def plot_k_sweep(Ks, png_bytes, psnr_db, information_bytes=None, original_png_bytes: int | None = None) -> Figure:
+    """Two panels over K: size and quality.
 
     Parameters
     ----------
@@ -253,8 +253,6 @@ def plot_k_sweep(Ks, png_bytes, psnr_db, pixels: int, information_bytes=None,
         Palette sizes, e.g. (2, 4, 8, 16, 32, 64); drawn on a log2 axis.
     png_bytes, psnr_db : sequence of numbers
         One value per K: indexed-PNG bytes, PSNR in dB.
-    pixels : int
-        The image's pixels: the third panel's x axis is the PNG's bits per pixel.
     information_bytes : sequence of numbers, optional
         One value per K: the information count (indices plus palette) in bytes, drawn on the
         size panel next to the PNG's bytes.
@@ -262,7 +260,7 @@ def plot_k_sweep(Ks, png_bytes, psnr_db, pixels: int, information_bytes=None,
         Size of the 24-bit PNG, drawn as a reference line on the size panel.
     """
     Ks = np.asarray(Ks)
-    fig, (ax_size, ax_quality, ax_trade) = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
+    fig, (ax_size, ax_quality) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
     ax_size.plot(Ks, np.asarray(png_bytes) / 1000, "o-", label="indexed PNG")
     if information_bytes is not None:
         ax_size.plot(Ks, np.asarray(information_bytes) / 1000, "s--", color="tab:green",
@@ -272,14 +270,96 @@ def plot_k_sweep(Ks, png_bytes, psnr_db, pixels: int, information_bytes=None,
     ax_size.legend(loc="best", fontsize="small")
     ax_quality.plot(Ks, psnr_db, "o-")
     for ax, ylabel, title in ((ax_size, "size (kB)", "Size"), (ax_quality, "PSNR (dB), higher is better", "Quality")):
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(Ks, [str(k) for k in Ks])
-        ax.set(xlabel="K (colours)", ylabel=ylabel, title=title)
+        _log2_k_axis(ax, Ks)
+        ax.set(ylabel=ylabel, title=title)
+    return fig
+
+
+def _log2_k_axis(ax, Ks) -> None:
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(Ks, [str(k) for k in Ks])
+    ax.set_xlabel("K (colours)")
+    ax.grid(alpha=0.3)
+
+
+def plot_which_k(Ks, distortion, bits_per_pixel, psnr_db) -> Figure:
+    """Two questions about K, one panel each: where the distortion stops falling fast (the elbow),
+    and how much quality each bit of the file buys (rate against distortion).
+
+    Parameters
+    ----------
+    Ks : sequence of int
+        Palette sizes, increasing.
+    distortion : sequence of float
+        One per K: J, the mean squared distance of a pixel to its centroid.
+    bits_per_pixel : sequence of float
+        One per K: the indexed PNG's size in bits, per pixel.
+    psnr_db : sequence of float
+        One per K.
+    """
+    Ks = np.asarray(Ks)
+    fig, (ax_elbow, ax_rate) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+    ax_elbow.plot(Ks, distortion, "o-")
+    _log2_k_axis(ax_elbow, Ks)
+    ax_elbow.set(ylabel="distortion J (mean squared distance)", title="The elbow: distortion against K")
+    ax_rate.plot(bits_per_pixel, psnr_db, "o-", color="tab:purple")
+    for k, x, y in zip(Ks, bits_per_pixel, psnr_db):
+        ax_rate.annotate(f"K = {k}", (x, y), textcoords="offset points", xytext=(6, -10), fontsize="small")
+    ax_rate.set(xlabel="indexed PNG, bits per pixel", ylabel="PSNR (dB)", title="Rate and distortion: what each bit buys")
+    ax_rate.grid(alpha=0.3)
+    return fig
+
+
+def plot_restarts(final_J: dict[str, np.ndarray]) -> Figure:
+    """Where K-means ends from different starts: each run's final J, and the best of the first N runs.
+
+    Parameters
+    ----------
+    final_J : dict
+        ``{name of the start: (runs,) final distortions, in the order the runs were made}``.
+    """
+    fig, (ax_spread, ax_best) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+    for position, (name, values) in enumerate(final_J.items()):
+        values = np.asarray(values)
+        jitter = np.random.default_rng(position).uniform(-0.12, 0.12, size=len(values))
+        ax_spread.scatter(position + jitter, values, s=22, alpha=0.8, color=f"C{position}")
+        ax_spread.hlines(np.median(values), position - 0.3, position + 0.3, color="black", linewidth=2,
+                         label="median" if position == 0 else None)
+        ax_best.plot(np.arange(1, len(values) + 1), np.minimum.accumulate(values), "o-", markersize=3,
+                     color=f"C{position}", label=name)
+    ax_spread.set_xticks(range(len(final_J)), list(final_J))
+    ax_spread.set(xlim=(-0.6, len(final_J) - 0.4), ylabel="final distortion J", title="One run from each of 20 seeds")
+    ax_spread.legend(loc="upper right", fontsize="small")
+    ax_best.set(xlabel="N, runs made", ylabel="lowest final J of the first N runs", title="What best-of-N restarts buy")
+    ax_best.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_best.legend(loc="upper right", fontsize="small")
+    for ax in (ax_spread, ax_best):
         ax.grid(alpha=0.3)
-    rate = 8 * np.asarray(png_bytes) / pixels
-    ax_trade.plot(rate, psnr_db, "o-", color="tab:purple")
-    for k, x, y in zip(Ks, rate, psnr_db):
-        ax_trade.annotate(f"K = {k}", (x, y), textcoords="offset points", xytext=(6, -10), fontsize="small")
-    ax_trade.set(xlabel="indexed PNG, bits per pixel", ylabel="PSNR (dB)", title="What each bit buys")
-    ax_trade.grid(alpha=0.3)
+    return fig
+
+
+def plot_error_map(image: np.ndarray, compressed: np.ndarray, box: tuple[int, int, int]) -> Figure:
+    """Where quantisation hurts: each pixel's squared error, and a square of the image zoomed in.
+
+    Parameters
+    ----------
+    image, compressed : numpy.ndarray
+        ``(H, W, 3)`` float in [0, 1].
+    box : (int, int, int)
+        ``(top, left, size)`` of the square to zoom into, drawn on the error map.
+    """
+    error = np.sum((np.asarray(image, float) - np.asarray(compressed, float)) ** 2, axis=2)
+    top, left, size = box
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.9), layout="constrained", gridspec_kw={"width_ratios": [1.5, 1, 1]})
+    # A square-root scale: the error is small almost everywhere, and a linear one shows only the worst.
+    shown = axes[0].imshow(error, cmap="magma", norm=PowerNorm(gamma=0.5))
+    fig.colorbar(shown, ax=axes[0], shrink=0.85, label="squared error, square-root scale")
+    axes[0].add_patch(plt.Rectangle((left, top), size, size, fill=False, edgecolor="cyan", linewidth=1.5))
+    axes[0].set_title("Squared error of each pixel (sum over R, G, B)\nthe square is zoomed on the right")
+    for ax, picture, title in ((axes[1], image, "Original, zoomed"), (axes[2], compressed, "Compressed, zoomed")):
+        ax.imshow(np.clip(picture[top:top + size, left:left + size], 0, 1), interpolation="nearest")
+        ax.set_title(title)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
     return fig

@@ -92,7 +92,9 @@ def test_graded_cells_define_the_graded_functions_with_one_solution_region_each(
         assert cell.source.index(BEGIN_SOLUTION) < cell.source.index(END_SOLUTION)
         # The function returns after the region, so the learner's placeholder keeps it well formed.
         assert cell.source.rstrip().splitlines()[-1].strip().startswith("return ")
-    untagged = [c for c in _code_cells(notebook) if BEGIN_SOLUTION in c.source and c not in cells]
+    optional = [c for c in _code_cells(notebook) if "optional" in c.metadata.get("tags", [])]
+    assert [c.source.split("(")[0] for c in optional] == ["def kmeans_plus_plus_init"]  # Going further's exercise
+    untagged = [c for c in _code_cells(notebook) if BEGIN_SOLUTION in c.source and c not in cells + optional]
     assert not untagged
 
 
@@ -288,3 +290,58 @@ def test_the_html_export_gives_every_figure_its_alt_text():
     images = re.findall(r"<img\b[^>]*>", html)
     described = [tag for tag in images if re.search(r'alt="[^"]{20,}"', tag)]
     assert len(images) >= 12 and len(described) == len(images)
+
+
+# --- Going further: each reading is what the cell above it measured ---------------------------------
+
+
+def test_your_kmeans_agrees_with_scikit_learn(notebook):
+    lines = _stdout(_cell_after(notebook, "theirs = KMeans(")).splitlines()
+    mine, theirs = (int(n) for n in re.findall(r"(\d+) iterations", lines[0]))
+    assert abs(mine - theirs) <= 1  # "differ by one"
+    assert lines[1] == "labels:     20,000 of 20,000 pixels in the same cluster"
+    assert lines[2] == "centroids:  agree to within 1e-09 in every coordinate"
+    J = re.findall(r"J = ([\d.]+)", lines[3]) + re.findall(r", ([\d.]+) \(scikit", lines[3])
+    assert len(J) == 2 and J[0] == J[1]
+
+
+def test_the_race_is_as_the_prose_says(reference):
+    """Timings are not stored in the notebook (they vary): measured here, on the same photo."""
+    from utils import load_image, race_assignment
+
+    X = load_image(SOURCE_NOTEBOOK.parent / "images" / "china.jpg").reshape(-1, 3)
+    centroids = X[np.random.default_rng(0).choice(len(X), 16, replace=False)]
+    (_, loop), (_, yours), (_, sklearn) = race_assignment(reference["find_closest_centroids"], X, centroids)
+    assert loop > 100 * sklearn  # "hundreds of times as long"
+    assert loop > 1  # "seconds for every call"
+    assert yours < 4 * sklearn  # "about as fast as scikit-learn's"
+
+
+def test_the_memory_readings(notebook):
+    peaks = [float(line.split()[0]) for line in _stdout(_cell_after(notebook, "utils.assignment_memory(")).splitlines()]
+    broadcast, table, blocked = peaks
+    assert 1.5 <= broadcast / table <= 2.5 and broadcast / blocked >= 10  # "twice", "ten times"
+    assert 5 <= broadcast / 2**10 * 120 <= 7  # per 100,000 pixels, scaled to 12 megapixels: "about 6 GiB"
+
+
+def test_k_means_plus_plus_reading(notebook):
+    out = _stdout(_cell_after(notebook, 'final_J = {"random pixels": []'))
+    median, worst = (float(v) for v in re.findall(r"by ([\d.]+) %", out))
+    assert median < 5 and worst > 10  # "a percent", "far better than the worst random one"
+    spread = {name: (float(low), float(high)) for name, low, high in re.findall(r"(\S[\w +-]*?): median J [\d.]+, from ([\d.]+) to ([\d.]+)", out)}
+    assert spread["k-means++"][1] - spread["k-means++"][0] < (spread["random pixels"][1] - spread["random pixels"][0]) / 3
+    firsts = dict(re.findall(r"(\S[\w +-]*?): the best of the first (\d+) runs", out))
+    assert int(firsts["k-means++"]) <= 5 < int(firsts["random pixels"])  # "first few runs", "many more"
+
+
+def test_which_k_reading(notebook):
+    falls = [int(v) for v in re.findall(r"J falls by (\d+) %", _stdout(_cell_after(notebook, "utils.plot_which_k(")))]
+    assert len(falls) == 5 and all(f > 33 for f in falls)  # "more than a third", no sharp elbow
+
+
+def test_where_it_hurts_reading(notebook, photo_runs):
+    share = int(re.search(r"hold (\d+) % of the squared error", _stdout(_cell_after(notebook, "utils.worst_square("))).group(1))
+    assert 25 < share < 50  # "more than a quarter"
+    image, (centroids, idx, _), _ = photo_runs
+    error = np.sum((image - centroids[idx].reshape(image.shape)) ** 2, axis=2)
+    assert error[:80].mean() < 0.5 * error.mean()  # the sky (the top rows): "less than half the average error"

@@ -94,18 +94,42 @@ def test_side_by_side_and_grid_show_images_with_titles():
     assert _not_blank(fig)
 
 
-def test_k_sweep_has_three_labelled_panels():
+def test_k_sweep_has_two_labelled_panels():
     Ks = [2, 4, 8]
-    fig = plots.plot_k_sweep(Ks, [1000, 2000, 3000], [20.0, 24.0, 27.0], pixels=10_000,
-                             information_bytes=[1500, 2500, 3500], original_png_bytes=9000)
-    assert len(fig.axes) == 3
+    fig = plots.plot_k_sweep(Ks, [1000, 2000, 3000], [20.0, 24.0, 27.0], information_bytes=[1500, 2500, 3500],
+                             original_png_bytes=9000)
+    assert len(fig.axes) == 2
     for ax in fig.axes:
-        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
-    assert [ax.get_xlabel() for ax in fig.axes] == ["K (colours)", "K (colours)", "indexed PNG, bits per pixel"]
+        assert ax.get_xlabel() == "K (colours)" and ax.get_ylabel() and ax.get_title()
     assert len(fig.axes[0].get_legend().get_texts()) == 3
-    trade = fig.axes[2].lines[0].get_xydata()
-    assert np.allclose(trade, [[0.8, 20.0], [1.6, 24.0], [2.4, 27.0]])  # 8 bits per byte, per pixel
-    assert [t.get_text() for t in fig.axes[2].texts] == ["K = 2", "K = 4", "K = 8"]
+
+
+def test_which_k_plots_the_elbow_and_rate_against_distortion():
+    fig = plots.plot_which_k([2, 4, 8], [0.04, 0.02, 0.015], [0.8, 1.6, 2.4], [20.0, 24.0, 27.0])
+    elbow, rate = fig.axes
+    assert elbow.get_xlabel() == "K (colours)" and "distortion" in elbow.get_ylabel()
+    assert np.allclose(rate.lines[0].get_xydata(), [[0.8, 20.0], [1.6, 24.0], [2.4, 27.0]])
+    assert [t.get_text() for t in rate.texts] == ["K = 2", "K = 4", "K = 8"]
+    assert _not_blank(fig)
+
+
+def test_restarts_show_each_run_and_the_best_of_n():
+    fig = plots.plot_restarts({"random": np.array([3.0, 2.0, 4.0]), "k-means++": np.array([2.5, 2.5, 1.0])})
+    spread, best = fig.axes
+    assert [label.get_text() for label in spread.get_xticklabels()] == ["random", "k-means++"]
+    assert np.array_equal(best.lines[0].get_ydata(), [3.0, 2.0, 2.0]) and np.array_equal(best.lines[1].get_ydata(), [2.5, 2.5, 1.0])
+    assert all(ax.get_ylabel() and ax.get_title() for ax in fig.axes)
+
+
+def test_error_map_zooms_into_the_square_it_draws():
+    rng = np.random.default_rng(0)
+    image = rng.random((60, 80, 3))
+    compressed = np.round(image * 3) / 3
+    fig = plots.plot_error_map(image, compressed, box=(10, 20, 16))
+    heat, original, zoomed = fig.axes[:3]
+    assert heat.images[0].get_array().shape == (60, 80)
+    assert original.images[0].get_array().shape == (16, 16, 3) and np.allclose(original.images[0].get_array(), image[10:26, 20:36])
+    assert len(heat.patches) == 1 and _not_blank(fig)
 
 
 def test_rgb_space_can_paint_each_cluster_its_own_colour():

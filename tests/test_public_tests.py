@@ -536,3 +536,62 @@ def test_a_correct_but_slow_function_is_told_so_in_the_test_cell(capsys, test, i
         assert "A Python loop over the examples is the usual cause: Hint" in note
     else:
         assert len(out.splitlines()) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# k-means++ (the optional exercise)
+# ---------------------------------------------------------------------------------------------
+
+
+def kmeans_plus_plus(X, K, rng):
+    X = np.asarray(X, dtype=float)
+    centroids = [X[rng.integers(len(X))]]
+    closest = np.sum((X - centroids[0]) ** 2, axis=1)
+    for _ in range(1, K):
+        centroids.append(X[rng.choice(len(X), p=closest / closest.sum())])
+        closest = np.minimum(closest, np.sum((X - centroids[-1]) ** 2, axis=1))
+    return np.array(centroids)
+
+
+def kmeans_plus_plus_cumulative(X, K, rng):  # the same, drawn by inverting the cumulative weights
+    centroids = [X[rng.integers(len(X))]]
+    for _ in range(1, K):
+        d2 = np.min(((X[:, None, :] - np.array(centroids)[None]) ** 2).sum(axis=2), axis=1)
+        cumulative = np.cumsum(d2)
+        centroids.append(X[np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")])
+    return np.array(centroids, dtype=float)
+
+
+@pytest.mark.parametrize("impl", [kmeans_plus_plus, kmeans_plus_plus_cumulative], ids=lambda f: f.__name__)
+def test_correct_kmeans_plus_plus_passes(impl, capsys):
+    pt.kmeans_plus_plus_test(impl)
+    assert capsys.readouterr().out.startswith("All 4 checks passed: kmeans_plus_plus_init")
+
+
+WRONG_KMEANS_PLUS_PLUS = {
+    "uniform_random_start": (lambda X, K, rng: X[rng.choice(len(X), size=K, replace=False)], ["D(x)^2", "only"]),
+    "distance_not_squared": (None, ["D(x)^2"]),
+    "may_repeat_a_point": (lambda X, K, rng: X[np.r_[0, np.zeros(K - 1, dtype=int)]], ["same point twice"]),
+    "means_not_points": (lambda X, K, rng: np.tile(X.mean(axis=0), (K, 1)) + np.arange(K)[:, None], ["not one of the points"]),
+    "not_implemented": (lambda X, K, rng: (_ for _ in ()).throw(NotImplementedError()), ["not implemented yet"]),
+}
+
+
+def _distance_not_squared(X, K, rng):
+    centroids = [X[rng.integers(len(X))]]
+    for _ in range(1, K):
+        d = np.sqrt(np.min(((X[:, None, :] - np.array(centroids)[None]) ** 2).sum(axis=2), axis=1))  # D, not D^2
+        centroids.append(X[rng.choice(len(X), p=d / d.sum())])
+    return np.array(centroids)
+
+
+WRONG_KMEANS_PLUS_PLUS["distance_not_squared"] = (_distance_not_squared, ["D(x)^2"])
+
+
+@pytest.mark.parametrize("mistake", sorted(WRONG_KMEANS_PLUS_PLUS))
+def test_wrong_kmeans_plus_plus_is_caught_with_a_helpful_message(mistake):
+    impl, words = WRONG_KMEANS_PLUS_PLUS[mistake]
+    with pytest.raises(pt.CheckFailed) as caught:
+        pt.kmeans_plus_plus_test(impl)
+    for word in words:
+        assert word in str(caught.value), f"{mistake}: {word!r} missing from {caught.value}"
