@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import linecache
 import re
 import time
 
@@ -26,7 +27,9 @@ __all__ = ["EXERCISES", "TooSlowForThisCell", "describe_figures", "explain_unfin
 EXERCISES = {"find_closest_centroids": "Exercise 1", "compute_centroids": "Exercise 2",
              "kmeans_plus_plus_init": "the optional exercise of Going further"}
 SAMPLE_PIXELS = 5_000  # what stop_if_too_slow times each function on
-MAX_SECONDS = 120  # a cell that would take longer stops before it starts
+# A cell that would take longer stops before it starts. Loops over the K centroids, as the hints
+# teach, take a minute or two in the slowest cell; a Python loop over the pixels, twenty and more.
+MAX_SECONDS = 300
 
 
 class TooSlowForThisCell(RuntimeError):
@@ -50,9 +53,17 @@ def _one_line(etype, value, tb) -> str | None:
         return (f"{function} is not implemented yet: finish {EXERCISES[function]} first (replace "
                 "`raise NotImplementedError(...)` in its cell with your code, and run that cell), then run this cell again.")
     if issubclass(etype, NameError) and frame.f_code.co_name == "<module>":
-        return (f"{value}: this cell uses what an earlier cell makes. Run the cells above it in order (Run > Run All "
-                "Above Selected Cell); if one of them stops, do what it says first.")
+        line = linecache.getline(frame.f_code.co_filename, _innermost_line(tb)).strip()
+        where = f" (line {_innermost_line(tb)}: `{line}`)" if line else ""
+        return (f"{value}{where}. If an earlier cell makes it, run the cells above this one in order (Run > Run All "
+                "Above Selected Cell), and if one of them stops, do what it says first; if not, check the spelling.")
     return None
+
+
+def _innermost_line(tb) -> int:
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_lineno
 
 
 def _handler(shell, etype, value, tb, tb_offset=None):
@@ -91,13 +102,13 @@ def _seconds_per_call(function, args) -> float:
     return best
 
 
-def stop_if_too_slow(find_closest_centroids, compute_centroids, X: np.ndarray, K: int, iterations: int,
-                     runs: int = 1, max_seconds: float = MAX_SECONDS) -> None:
-    """Raise :class:`TooSlowForThisCell` if K-means with these functions would take minutes on ``X``.
+def stop_if_too_slow(find_closest_centroids, compute_centroids, X: np.ndarray, Ks, iterations: int, runs: int = 1,
+                     max_seconds: float = MAX_SECONDS) -> None:
+    """Raise :class:`TooSlowForThisCell` if K-means with these functions would take many minutes on ``X``.
 
-    Each function is timed on a sample of :data:`SAMPLE_PIXELS` rows of ``X`` (best of three calls)
-    and its time scaled to all of ``X``: a Python loop over the pixels grows with their number, and so does a
-    vectorised function, so the estimate holds for both.
+    For each K, each function is timed on a sample of :data:`SAMPLE_PIXELS` rows of ``X`` (best of
+    three calls, or one if that one takes a second) and its time scaled to all of ``X``: a Python
+    loop over the pixels grows with their number, and so does a vectorised function.
 
     Parameters
     ----------
@@ -105,21 +116,22 @@ def stop_if_too_slow(find_closest_centroids, compute_centroids, X: np.ndarray, K
         The learner's functions.
     X : ndarray, shape (m, n)
         The examples the cell clusters.
-    K : int
-        The number of centroids.
+    Ks : int or sequence of int
+        The number of centroids of each run the cell makes.
     iterations : int
-        The iterations of one run (each calls both functions once).
+        The iterations of one run, at most (each calls both functions once).
     runs : int
-        How many runs the cell makes.
+        How many runs the cell makes with each K.
     max_seconds : float
         The longest the cell may take.
     """
+    Ks = [Ks] if np.ndim(Ks) == 0 else list(Ks)
     rng = np.random.default_rng(0)
     sample = X[rng.choice(len(X), size=min(SAMPLE_PIXELS, len(X)), replace=False)]
-    centroids = sample[:K].astype(np.float64)
-    closest = _seconds_per_call(find_closest_centroids, (sample, centroids))
-    idx = rng.integers(0, K, size=len(sample))
-    means = _seconds_per_call(compute_centroids, (sample, idx, K))
+    closest = means = 0.0
+    for K in Ks:
+        closest += _seconds_per_call(find_closest_centroids, (sample, sample[:K].astype(np.float64)))
+        means += _seconds_per_call(compute_centroids, (sample, rng.integers(0, K, size=len(sample)), K))
     scale = len(X) / len(sample) * iterations * runs
     total = (closest + means) * scale
     if total <= max_seconds:
@@ -128,14 +140,15 @@ def stop_if_too_slow(find_closest_centroids, compute_centroids, X: np.ndarray, K
     raise TooSlowForThisCell(
         f"With your functions this cell would take about {total / 60:.0f} minutes ({closest * scale:.0f} s in "
         f"find_closest_centroids, {means * scale:.0f} s in compute_centroids, for {len(X):,} pixels), so it stops here. "
-        f"{slower} is correct but too slow: the note under its test cell, and the hints of {EXERCISES[slower]}, "
-        "show how to drop the Python loop over the examples.")
+        f"{slower} is right but too slow for it: the note under its test cell, and the hints of {EXERCISES[slower]}, "
+        "say how to make it faster.")
 
 
 def _clean(text: str) -> str:
-    """One line of plain text: mathtext such as ``$x_2$`` read as ``x2``."""
+    """One line of plain text: mathtext such as ``$x_2$`` read as ``x2``, a title's lines joined by commas."""
     text = re.sub(r"\$([^$]*)\$", lambda math: re.sub(r"[\\_{}^]", "", math.group(1)), text)
-    return " ".join(text.split())
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    return "".join(line if i == 0 else (" " if lines[i - 1][-1] in ":,;" else ", ") + line for i, line in enumerate(lines))
 
 
 def figure_description(fig) -> str:
@@ -151,7 +164,10 @@ def figure_description(fig) -> str:
         E.g. ``"2 panels. 1: Best of 10 random starts: J = 0.8888, a plot of x2 against x1. 2: ..."``.
     """
     panels = []
+    colour_bars = {id(getattr(image.colorbar, "ax", None)) for ax in fig.axes for image in ax.images + ax.collections}
     for ax in fig.axes:
+        if id(ax) in colour_bars:  # a colour bar is part of its panel, not a panel
+            continue
         title = _clean(ax.get_title())
         if ax.images:
             kind = "an image"

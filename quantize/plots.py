@@ -328,7 +328,8 @@ def plot_restarts(final_J: dict[str, np.ndarray]) -> Figure:
         ax_best.plot(np.arange(1, len(values) + 1), np.minimum.accumulate(values), "o-", markersize=3,
                      color=f"C{position}", label=name)
     ax_spread.set_xticks(range(len(final_J)), list(final_J))
-    ax_spread.set(xlim=(-0.6, len(final_J) - 0.4), ylabel="final distortion J", title="One run from each of 20 seeds")
+    runs = len(next(iter(final_J.values())))
+    ax_spread.set(xlim=(-0.6, len(final_J) - 0.4), ylabel="final distortion J", title=f"One run from each of {runs} seeds")
     ax_spread.legend(loc="upper right", fontsize="small")
     ax_best.set(xlabel="N, runs made", ylabel="lowest final J of the first N runs", title="What best-of-N restarts buy")
     ax_best.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -43,13 +43,14 @@ def test_the_race_scales_the_loop_and_times_the_rest(pixels):
     assert all(seconds > 0 for _, seconds in race) and race[0][1] > race[1][1]
 
 
-def test_memory_is_largest_for_the_broadcast_and_the_same_every_time(pixels):
+def test_memory_is_largest_for_the_broadcast_and_the_same_every_time():
     X = np.random.default_rng(1).random((50_000, 3))
     C = X[:16]
     first = measure.assignment_memory(X, C)
     broadcast, table, chunked = (peak for _, peak in first)
     assert broadcast >= 50_000 * 16 * 3 * 8 > table >= 50_000 * 16 * 8 > chunked
-    assert [peak for _, peak in measure.assignment_memory(X, C)] == [broadcast, table, chunked]
+    again = [peak for _, peak in measure.assignment_memory(X, C)]
+    assert np.allclose(again, [broadcast, table, chunked], rtol=0.01)  # numpy's own small allocations vary a little
 
 
 def test_the_worst_square_is_where_the_error_is():

@@ -533,7 +533,7 @@ def test_a_correct_but_slow_function_is_told_so_in_the_test_cell(capsys, test, i
         note = out.splitlines()[1]
         assert note.startswith("But it is too slow for the graded speed test: on 20,000 pixels")
         assert f"the grader allows {pt.SPEED_MAX_RATIO} times" in note and "section 3 would spend about" in note
-        assert "A Python loop over the examples is the usual cause: Hint" in note
+        assert "The usual cause is a Python loop over the examples" in note and "): Hint" in note
     else:
         assert len(out.splitlines()) == 1
 
@@ -565,7 +565,7 @@ def kmeans_plus_plus_cumulative(X, K, rng):  # the same, drawn by inverting the 
 @pytest.mark.parametrize("impl", [kmeans_plus_plus, kmeans_plus_plus_cumulative], ids=lambda f: f.__name__)
 def test_correct_kmeans_plus_plus_passes(impl, capsys):
     pt.kmeans_plus_plus_test(impl)
-    assert capsys.readouterr().out.startswith("All 4 checks passed: kmeans_plus_plus_init")
+    assert capsys.readouterr().out.startswith("All 5 checks passed: kmeans_plus_plus_init")
 
 
 WRONG_KMEANS_PLUS_PLUS = {
@@ -573,7 +573,7 @@ WRONG_KMEANS_PLUS_PLUS = {
     "distance_not_squared": (None, ["D(x)^2"]),
     "may_repeat_a_point": (lambda X, K, rng: X[np.r_[0, np.zeros(K - 1, dtype=int)]], ["same point twice"]),
     "means_not_points": (lambda X, K, rng: np.tile(X.mean(axis=0), (K, 1)) + np.arange(K)[:, None], ["not one of the points"]),
-    "not_implemented": (lambda X, K, rng: (_ for _ in ()).throw(NotImplementedError()), ["not implemented yet"]),
+    "not_implemented": (lambda X, K, rng: (_ for _ in ()).throw(NotImplementedError()), ["not implemented yet", "optional"]),
 }
 
 
@@ -586,6 +586,26 @@ def _distance_not_squared(X, K, rng):
 
 
 WRONG_KMEANS_PLUS_PLUS["distance_not_squared"] = (_distance_not_squared, ["D(x)^2"])
+
+
+def _last_centroid_only(X, K, rng):
+    centroids = [X[rng.integers(len(X))]]
+    for _ in range(1, K):
+        d2 = np.sum((X - centroids[-1]) ** 2, axis=1)  # to the last centroid, not the nearest of all
+        centroids.append(X[rng.choice(len(X), p=d2 / d2.sum())])
+    return np.array(centroids)
+
+
+def _farthest_point(X, K, rng):
+    centroids = [X[rng.integers(len(X))]]
+    for _ in range(1, K):
+        d2 = np.min(((X[:, None, :] - np.array(centroids)[None]) ** 2).sum(axis=2), axis=1)
+        centroids.append(X[np.argmax(d2)])  # the farthest, every time: no randomness
+    return np.array(centroids)
+
+
+WRONG_KMEANS_PLUS_PLUS["last_centroid_only"] = (_last_centroid_only, ["same point twice", "not only the last one"])
+WRONG_KMEANS_PLUS_PLUS["farthest_point_every_time"] = (_farthest_point, ["always the same point", "at random"])
 
 
 @pytest.mark.parametrize("mistake", sorted(WRONG_KMEANS_PLUS_PLUS))
