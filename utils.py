@@ -14,9 +14,13 @@ so the notebook needs a single ``import utils``:
   ``compress.py`` (``quantize/compressor.py``), for photos of any size; :func:`downscale`, a small
   copy for your own K-means, and :func:`compare_with_library`, the two results side by side.
 - :func:`show_compression`: the palette, the side-by-side figure and the report, in one call.
-- Going further (``quantize/measure.py``): :func:`agreement` with scikit-learn,
+- Going further: :func:`agreement` with scikit-learn,
   :func:`race_assignment` and :func:`assignment_memory`, the assignment step's time and memory three
-  ways; figures :func:`plot_restarts`, :func:`plot_which_k`, :func:`plot_error_map`.
+  ways (``quantize/measure.py``); figures :func:`plot_restarts`, :func:`plot_which_k`,
+  :func:`plot_error_map`; baselines (``quantize/baselines.py``) :func:`random_codebook`,
+  :func:`uniform_grid`, :func:`median_cut`, :func:`fast_octree`; CIELAB
+  (``quantize/colour_space.py``) :func:`srgb_to_lab`, :func:`lab_to_srgb`, :func:`delta_e_1976`;
+  :func:`animate_kmeans` (``quantize/animation.py``).
 - for the learner (``quantize/learner_help.py``): :func:`explain_unfinished_work`, so that an
   unfinished exercise says so in one line; :func:`stop_if_too_slow`, so that a cell that would
   run for many minutes stops at once and says why; :func:`describe_figures`, a text alternative
@@ -26,6 +30,7 @@ so the notebook needs a single ``import utils``:
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +52,9 @@ from quantize.accounting import (
 from quantize.compressor import quantize_pixels
 from quantize.image_io import ImageReadError, load_image
 from quantize.learner_help import TooSlowForThisCell, describe_figures, explain_unfinished_work, stop_if_too_slow
+from quantize.animation import kmeans_animation, save_gif
+from quantize.baselines import fast_octree, median_cut, random_codebook, uniform_grid
+from quantize.colour_space import delta_e_1976, lab_to_srgb, srgb_to_lab
 from quantize.measure import agreement, assignment_memory, race_assignment, worst_square
 from quantize.plots import (
     plot_distortion,
@@ -64,6 +72,7 @@ from quantize.plots import (
 
 __all__ = [
     "agreement",
+    "animate_kmeans",
     "assignment_memory",
     "CompressionReport",
     "ImageReadError",
@@ -72,13 +81,17 @@ __all__ = [
     "compare_with_library",
     "compression_report",
     "count_colours",
+    "delta_e_1976",
     "describe_figures",
     "downscale",
     "explain_unfinished_work",
     "index_bits",
     "indexed_png_bytes",
+    "fast_octree",
+    "lab_to_srgb",
     "load_image",
     "load_toy_data",
+    "median_cut",
     "plot_distortion",
     "plot_error_map",
     "plot_image_grid",
@@ -93,12 +106,15 @@ __all__ = [
     "psnr",
     "quantize_image",
     "race_assignment",
+    "random_codebook",
     "rgb_png_bytes",
     "show_compression",
     "side_by_side",
     "stop_if_too_slow",
+    "srgb_to_lab",
     "sweep_table",
     "to_uint8",
+    "uniform_grid",
     "worst_square",
 ]
 
@@ -248,3 +264,36 @@ def show_compression(image: np.ndarray, palette: np.ndarray, idx: np.ndarray,
     plt.show()
     print(report)
     return report
+
+
+def animate_kmeans(X: np.ndarray, initial_centroids: np.ndarray, find_closest_centroids, compute_centroids,
+                   max_iters: int = 10):
+    """K-means on 2-D data, animated with your two functions, as an image the notebook shows.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        ``(m, 2)`` examples.
+    initial_centroids : numpy.ndarray
+        ``(K, 2)`` centroids to start from.
+    find_closest_centroids, compute_centroids : callable
+        The two steps of K-means.
+    max_iters : int, optional
+        Most iterations to show.
+
+    Returns
+    -------
+    IPython.display.Image
+        The GIF (one frame a state, the last held), with a text alternative. The same inputs give
+        the same bytes.
+    """
+    from IPython.display import Image as Shown
+
+    animation = kmeans_animation(X, initial_centroids, find_closest_centroids, compute_centroids, max_iters)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "kmeans.gif")
+        save_gif(animation, path)
+        data = path.read_bytes()
+    return Shown(data=data, format="gif",
+                 alt=f"Animation of K-means on {len(X)} examples in the plane, K = {len(initial_centroids)}: at each "
+                     "step the points take the colour of their closest centroid and the centroids move to their means.")

@@ -345,3 +345,32 @@ def test_where_it_hurts_reading(notebook, photo_runs):
     image, (centroids, idx, _), _ = photo_runs
     error = np.sum((image - centroids[idx].reshape(image.shape)) ** 2, axis=2)
     assert error[:80].mean() < 0.5 * error.mean()  # the sky (the top rows): "less than half the average error"
+
+
+def test_is_k_means_worth_it_reading(notebook):
+    rows = dict(re.findall(r"^(\S.*?)\s+([\d.]+) dB\s+[\d,]+ bytes", _stdout(_cell_after(notebook, "utils.median_cut(")), re.M))
+    sizes = dict(re.findall(r"^(\S.*?)\s+[\d.]+ dB\s+([\d,]+) bytes", _stdout(_cell_after(notebook, "utils.median_cut(")), re.M))
+    psnr = {name: float(v) for name, v in rows.items()}
+    size = {name: int(v.replace(",", "")) for name, v in sizes.items()}
+    kmeans, median = psnr["your K-means (section 3)"], psnr["Pillow median cut"]
+    assert kmeans == max(psnr.values()) and median == sorted(psnr.values())[-2] and 1 < kmeans - median < 2
+    assert size["your K-means (section 3)"] == max(size.values())  # "the largest of the five"
+    assert 1.05 < size["your K-means (section 3)"] / size["Pillow median cut"] < 1.2  # "about a tenth larger"
+    assert size["uniform grid"] == min(size.values()) and psnr["uniform grid"] == min(psnr.values())
+
+
+def test_cielab_reading(notebook):
+    runs = {name: (float(p), float(d), float(c)) for name, p, d, c in re.findall(
+        r"clustered in (\S+)\s*: PSNR ([\d.]+) dB, mean ΔE ([\d.]+), palette chroma ([\d.]+)",
+        _stdout(_cell_after(notebook, "utils.srgb_to_lab(X_img)")))}
+    (rgb_psnr, rgb_de, rgb_chroma), (lab_psnr, lab_de, lab_chroma) = runs["RGB"], runs["CIELAB"]
+    assert lab_de < rgb_de and rgb_psnr > lab_psnr and lab_chroma > rgb_chroma
+
+
+def test_the_animation_is_the_repositorys_gif(notebook):
+    import base64
+
+    cell = _cell_after(notebook, "utils.animate_kmeans(")
+    gif = next(base64.b64decode(out.data["image/gif"]) for out in cell.outputs if "image/gif" in out.get("data", {}))
+    assert gif == (SOURCE_NOTEBOOK.parent / "docs" / "kmeans.gif").read_bytes()
+    assert next(out.metadata["image/gif"]["alt"] for out in cell.outputs if "image/gif" in out.get("data", {}))
