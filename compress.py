@@ -26,15 +26,11 @@ if __name__ == "__main__":
         os.environ.setdefault(_variable, "1")
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
-from quantize.compressor import (  # noqa: E402
-    CompressError,
-    check_figure_path,
-    compress_file,
-    default_output_path,
-    save_comparison,
-)
+from quantize.compressor import CompressError, compress_file  # noqa: E402
+from quantize.termination import Terminated, raising_on_termination  # noqa: E402
 
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
                     "keep the image as close as possible to the original (highest PSNR), and "
                     "print sizes, quality and time.",
     )
-    parser.add_argument("input", metavar="INPUT", help="any image Pillow reads (JPEG, PNG, GIF, WebP, TIFF, ...)")
+    parser.add_argument("input", metavar="INPUT",
+                        help="any image Pillow reads (JPEG, PNG, GIF, WebP, TIFF, ...)")
     parser.add_argument("-k", "--colours", dest="K", type=int, default=16, metavar="K",
                         help="largest number of colours, 1 to 256 (default: 16)")
     parser.add_argument("-o", "--output", metavar="OUTPUT",
@@ -64,24 +61,29 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _compress_one(args: argparse.Namespace) -> int:
+    """Compress one input as asked; print the report; return the exit status."""
+    report = compress_file(args.input, args.output, K=args.K, seed=args.seed, force=args.force,
+                           figure_path=args.compare)
+    print(report)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        if args.compare is not None:
-            output = args.output if args.output is not None else default_output_path(args.input, args.K)
-            check_figure_path(args.compare, args.input, output, args.force)
-        report = compress_file(args.input, args.output, K=args.K, seed=args.seed, force=args.force)
-        print(report)
-        if args.compare is not None:
-            print(f"figure   {save_comparison(report, args.compare, force=args.force)}")
+        with raising_on_termination():
+            return _compress_one(args)
     except CompressError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    return 0
+        print("error: interrupted; no partial file left", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated as exc:
+        print(f"error: stopped by {exc.signal_name}; no partial file left", file=sys.stderr)
+        return exc.code
 
 
 if __name__ == "__main__":

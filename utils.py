@@ -35,7 +35,7 @@ from quantize.accounting import (
     rgb_png_bytes,
     to_uint8,
 )
-from quantize.compressor import quantize_pixels
+from quantize.quantizer import quantize_pixels
 from quantize.image_io import ImageReadError, load_image
 from quantize.plots import (
     plot_distortion,

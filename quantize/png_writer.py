@@ -1,22 +1,23 @@
-"""Write an indexed (palette) PNG without ever leaving a partial file behind.
+"""Indexed (palette) PNGs: the Pillow image, its save options, its bytes, and a safe write.
 
-The image is written to a temporary file in the destination folder and then renamed over the
-destination, so a failure (a full disk, an error, Ctrl-C) leaves either the old file or none.
-The rename is atomic because both names are in one folder, hence on one file system.
+Every indexed PNG of the project (the command's files, the notebook's byte counts) is made here,
+with the same options, so the same palette and indices give the same bytes everywhere. Files are
+written through :func:`quantize.atomic_files.write_atomically`, so a failure never leaves a
+partial file.
 """
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 import zlib
-from collections.abc import Callable
-from typing import BinaryIO
 
 import numpy as np
 from PIL import Image
 
-__all__ = ["write_atomically", "write_indexed_png", "indexed_png_image", "png_save_options"]
+from .atomic_files import write_atomically
+
+__all__ = ["indexed_png_image", "png_save_options", "encode_indexed_png", "write_indexed_png"]
 
 
 def indexed_png_image(indices: np.ndarray, palette: np.ndarray) -> Image.Image:
@@ -66,62 +67,24 @@ def png_save_options(k: int) -> dict:
     return options
 
 
-def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None], overwrite: bool = False) -> None:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``.
+def encode_indexed_png(indices: np.ndarray, palette: np.ndarray) -> bytes:
+    """The bytes of an indexed PNG, in memory.
 
     Parameters
     ----------
-    path : str or path-like
-        The destination; its folder must exist.
-    write : callable
-        Writes the whole content to the binary file object it is given.
-    overwrite : bool, optional
-        Replace an existing ``path``. If False and ``path`` exists (even if it appears while
-        writing), ``FileExistsError`` is raised and nothing is changed.
+    indices : numpy.ndarray
+        ``(H, W) uint8`` palette indices.
+    palette : numpy.ndarray
+        ``(k, 3)`` or ``(k, 4)`` uint8 colours; see :func:`indexed_png_image`.
 
-    Raises
-    ------
-    OSError
-        ``FileExistsError`` as above; otherwise whatever the file system reports (no such folder,
-        permission denied, disk full). The temporary file is removed in every case.
+    Returns
+    -------
+    bytes
+        The whole file, written with :func:`png_save_options`.
     """
-    path = os.fspath(path)
-    folder, name = os.path.split(os.path.abspath(path))
-    if not overwrite and os.path.lexists(path):
-        raise FileExistsError(17, "File exists", path)
-    fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        # mkstemp makes the file private (0600); give it the permissions a new file would get.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        if overwrite:
-            os.replace(temp, path)
-        else:
-            _rename_no_clobber(temp, path)
-    except BaseException:
-        if os.path.lexists(temp):
-            os.unlink(temp)
-        raise
-
-
-def _rename_no_clobber(temp: str, path: str) -> None:
-    """Rename ``temp`` to ``path`` unless ``path`` exists, without a window between check and act."""
-    try:
-        os.link(temp, path)  # fails with FileExistsError if path exists, atomically
-    except FileExistsError:
-        raise
-    except OSError:
-        # A file system without hard links: check, then rename (a tiny race remains).
-        if os.path.lexists(path):
-            raise FileExistsError(17, "File exists", path) from None
-        os.replace(temp, path)
-        return
-    os.unlink(temp)
+    buffer = io.BytesIO()
+    indexed_png_image(indices, palette).save(buffer, format="PNG", **png_save_options(len(palette)))
+    return buffer.getvalue()
 
 
 def write_indexed_png(path: str | os.PathLike, indices: np.ndarray, palette: np.ndarray,
@@ -144,7 +107,6 @@ def write_indexed_png(path: str | os.PathLike, indices: np.ndarray, palette: np.
     int
         Bytes written.
     """
-    img = indexed_png_image(indices, palette)
-    options = png_save_options(len(palette))
-    write_atomically(path, lambda file: img.save(file, format="PNG", **options), overwrite=overwrite)
-    return os.path.getsize(path)
+    data = encode_indexed_png(indices, palette)
+    write_atomically(path, lambda file: file.write(data), overwrite=overwrite)
+    return len(data)

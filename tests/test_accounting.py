@@ -124,7 +124,7 @@ def test_compression_report_accepts_uint8_images():
 
 
 def test_indexed_png_bytes_is_the_size_of_the_file_compress_writes(tmp_path):
-    from quantize.compressor import quantize_pixels
+    from quantize.quantizer import quantize_pixels
     from quantize.image_io import image_to_array, read_image
     from quantize.png_writer import write_indexed_png
 

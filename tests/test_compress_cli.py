@@ -152,3 +152,84 @@ def test_command_mistake_is_one_line_and_status_2(photo, argv, words):
     done = command(*[str(photo) if a == "{photo}" else a for a in argv])
     assert done.returncode == 2 and done.stdout == ""
     assert_one_error_line(2, done.stderr, *words)
+
+
+# --- what reading changed is said, and never called lossless ----------------------------------
+
+def test_a_float_tiff_says_what_conversion_happened_and_is_not_lossless(capsys, tmp_path):
+    values = np.linspace(0, 1, 900, dtype=np.float32).reshape(30, 30)  # 900 distinct values in 0..1
+    Image.fromarray(values).save(tmp_path / "f.tif")
+    status, out, _ = run_main(capsys, tmp_path / "f.tif", "-k", "256")
+    assert status == 0
+    assert "note     32-bit float greyscale (values 0 to 1) scaled by 255 and rounded to 8 bits" in out
+    assert "colours  256 -> 256" in out  # 256 greys after the conversion, not 2 after a clip
+    quality = next(line for line in out.splitlines() if line.startswith("quality"))
+    assert "not lossless" in quality and "against the pixels read" in quality
+    status, out, _ = run_main(capsys, tmp_path / "f.tif", "-k", "16", "-o", tmp_path / "f16.png")
+    assert "PSNR" in out and "against the pixels read (see note)" in out
+
+
+def test_an_animated_gif_says_it_kept_the_first_frame(capsys, tmp_path):
+    frames = [Image.fromarray(np.full((8, 8, 3), level, np.uint8)) for level in (10, 120, 250, 30)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    status, out, _ = run_main(capsys, tmp_path / "anim.gif")
+    assert status == 0 and "note     kept the first of 4 frames" in out
+    assert "lossless" not in out.replace("not lossless", "")
+
+
+# --- a call writes everything it was asked for, or nothing ------------------------------------
+
+def test_a_figure_that_cannot_be_written_leaves_no_png(capsys, photo, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", full_disk)
+    status, _, err = run_main(capsys, photo, "--compare", tmp_path / "side.png")
+    assert_one_error_line(status, err, "side.png", "No space left")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.png"]  # no PNG, no figure, no temporary file
+
+
+def test_a_png_that_cannot_be_written_leaves_no_figure(capsys, photo, tmp_path, monkeypatch):
+    from quantize import atomic_files
+
+    real_fsync, calls = atomic_files.os.fsync, []
+
+    def second_fsync_fails(fd):  # the figure is flushed first, then the PNG
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic_files.os, "fsync", second_fsync_fails)
+    status, _, err = run_main(capsys, photo, "--compare", tmp_path / "side.png")
+    assert_one_error_line(status, err, "cat-k16.png", "No space left")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.png"]
+
+
+STOP_SCRIPT = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+import compress
+from quantize import atomic_files
+
+real_fsync = os.fsync
+
+def fsync_then_stop(fd):  # the signal arrives while the PNG is being written
+    os.kill(os.getpid(), signal.{signal})
+    real_fsync(fd)
+
+atomic_files.os.fsync = fsync_then_stop
+sys.exit(compress.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("signal_name, status", [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
+def test_a_stop_signal_while_writing_leaves_no_file(photo, tmp_path, signal_name, status):
+    script = STOP_SCRIPT.format(root=str(ROOT), signal=signal_name)
+    done = subprocess.run([sys.executable, "-c", script, str(photo), "--compare", str(tmp_path / "side.png")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == status and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and "no partial file" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.png"]  # no .cat-k16.png.*.tmp, no figure

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ from quantize import colour_counts
 from quantize import weighted_kmeans as wk
 from quantize.colour_counts import bin_means, count_colours
 from quantize.palette import _grey_palette, fit_palette
-from quantize.png_writer import indexed_png_image, write_atomically, write_indexed_png
+from quantize.png_writer import indexed_png_image, write_indexed_png
 
 RNG = np.random.default_rng(2026)
 
@@ -190,21 +189,3 @@ def test_png_transparency_round_trip(tmp_path):
     with Image.open(tmp_path / "t.png") as img:
         assert np.array_equal(np.asarray(img.convert("RGBA")), palette[indices])
     assert "transparency" not in indexed_png_image(indices, palette[:, :3]).info
-
-
-def test_write_atomically_no_clobber_and_cleanup(tmp_path):
-    target = tmp_path / "f.bin"
-    write_atomically(target, lambda f: f.write(b"one"))
-    with pytest.raises(FileExistsError):
-        write_atomically(target, lambda f: f.write(b"two"))
-    assert target.read_bytes() == b"one"
-
-    def fail(f):
-        f.write(b"half")
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        write_atomically(target, fail, overwrite=True)
-    assert target.read_bytes() == b"one" and os.listdir(tmp_path) == ["f.bin"]
-    write_atomically(target, lambda f: f.write(b"three"), overwrite=True)
-    assert target.read_bytes() == b"three"

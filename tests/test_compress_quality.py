@@ -20,7 +20,7 @@ from PIL import Image
 
 from bench.compress_vs_peers import PNGQUANT, reference_pixels
 from quantize.accounting import psnr
-from quantize.compressor import quantize_pixels
+from quantize.quantizer import quantize_pixels
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = json.loads((ROOT / "tests" / "data" / "pngquant_reference.json").read_text())
