@@ -6,6 +6,9 @@ a user sees: exit status, one ``error:`` line, no traceback.
 
 from __future__ import annotations
 
+import io
+import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -233,3 +236,109 @@ def test_a_stop_signal_while_writing_leaves_no_file(photo, tmp_path, signal_name
     assert done.returncode == status and done.stdout == ""
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and "no partial file" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.png"]  # no .cat-k16.png.*.tmp, no figure
+
+
+# --- pipes: - reads standard input, -o - writes standard output, the report goes to stderr ----
+
+def png_pixels(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.format == "PNG" and img.mode == "P"
+        return np.asarray(img.convert("RGB"))
+
+
+def test_pipe_in_and_out(photo, tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "compress.py"), "-", "-k", "8"], input=photo.read_bytes(),
+                          capture_output=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0
+    reference = tmp_path / "reference.png"
+    assert command(photo, "-k", "8", "-o", reference).returncode == 0
+    assert done.stdout == reference.read_bytes()  # the same PNG as a file gets
+    report = done.stderr.decode()
+    assert "input    standard input  128 x 128" in report and "output   standard output" in report
+    assert f"{photo.stat().st_size:,} -> {len(done.stdout):,} bytes" in report
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.png", "reference.png"]  # nothing else written
+
+
+def test_file_in_pipe_out_and_pipe_in_file_out(photo, tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "compress.py"), str(photo), "-o", "-"],
+                          capture_output=True, timeout=60)
+    assert done.returncode == 0 and png_pixels(done.stdout).shape == (128, 128, 3)
+    assert b"PSNR" in done.stderr
+    target = tmp_path / "from-pipe.png"
+    done = subprocess.run([sys.executable, str(ROOT / "compress.py"), "-", "-o", str(target)],
+                          input=photo.read_bytes(), capture_output=True, timeout=60)
+    assert done.returncode == 0 and b"PSNR" in done.stdout and done.stderr == b""
+    assert np.array_equal(png_pixels(target.read_bytes()), png_pixels(command_png(photo)))
+
+
+def command_png(photo: Path) -> bytes:
+    return subprocess.run([sys.executable, str(ROOT / "compress.py"), str(photo), "-o", "-"],
+                          capture_output=True, timeout=60, check=True).stdout
+
+
+def test_pipe_in_process(capsysbinary, photo, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(photo.read_bytes())))
+    status = compress.main(["-", "-k", "4"])
+    out, err = capsysbinary.readouterr()
+    assert status == 0 and len(png_pixels(out)) == 128 and b"K = 4" in err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["-"], ["standard input is a terminal"]),
+    (["{photo}", "-o", "-"], ["standard output is a terminal"]),
+])
+def test_a_terminal_is_no_pipe(photo, argv, words):
+    """An image cannot be typed in, and a PNG would garble a terminal: both are refused."""
+    leader, follower = pty.openpty()
+    try:
+        stream = {"stdin": follower} if argv == ["-"] else {"stdout": follower}
+        done = subprocess.run([sys.executable, str(ROOT / "compress.py"), *[a.replace("{photo}", str(photo))
+                                                                           for a in argv]],
+                              stderr=subprocess.PIPE, text=True, timeout=60, **stream)
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert_one_error_line(done.returncode, done.stderr, *words)
+    assert sorted(p.name for p in photo.parent.iterdir()) == ["cat.png"]
+
+
+def test_a_closed_pipe_is_one_error_line(photo):
+    process = subprocess.Popen([sys.executable, str(ROOT / "compress.py"), str(photo), "-o", "-"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # the reader went away (| head -c 0, say)
+    err = process.stderr.read()
+    assert_one_error_line(process.wait(timeout=60), err, "standard output", "Broken pipe")
+
+
+def test_standard_input_that_is_not_an_image(photo):
+    done = subprocess.run([sys.executable, str(ROOT / "compress.py"), "-"], input=b"hello",
+                          capture_output=True, timeout=60)
+    assert done.stdout == b""
+    assert_one_error_line(done.returncode, done.stderr.decode(), "standard input: not an image")
+
+
+# --- --skip-if-larger: status 98, nothing written, and it says so -----------------------------
+
+def test_skip_if_larger_writes_when_smaller(capsys, photo):
+    status, out, _ = run_main(capsys, photo, "--skip-if-larger")
+    assert status == 0 and photo.with_name("cat-k16.png").exists()
+
+
+def test_skip_if_larger_writes_nothing_when_not_smaller(capsys, photo, tmp_path):
+    small = tmp_path / "small.png"
+    assert run_main(capsys, photo, "-o", small)[0] == 0
+    # The compressed file compressed again: the same 16 colours, the same bytes, so not smaller.
+    status, out, err = run_main(capsys, small, "-o", tmp_path / "again.png", "--compare", tmp_path / "fig.png",
+                                "--skip-if-larger")
+    assert status == 98 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"skipped: {small}: the PNG would be ")
+    assert "not smaller than the input's" in err and "nothing written" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.png", "small.png"]  # no PNG, no figure
+    assert run_main(capsys, small, "-o", tmp_path / "again.png")[0] == 0  # without the option: written
+
+
+def test_skip_if_larger_on_a_pipe_writes_nothing(tmp_path):
+    small = command_png(ROOT / "images" / "chelsea_small.png")
+    done = subprocess.run([sys.executable, str(ROOT / "compress.py"), "-", "--skip-if-larger"], input=small,
+                          capture_output=True, timeout=60)
+    assert done.returncode == 98 and done.stdout == b"" and done.stderr.startswith(b"skipped: standard input:")
