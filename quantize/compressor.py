@@ -35,7 +35,7 @@ from .quantizer import CompressError, Quantized, Quantizer, check_K, smallest_pa
 T = TypeVar("T")
 
 __all__ = ["CompressError", "TargetNotReached", "NotSmaller", "CompressedFile", "compress_file",
-           "default_output_path", "check_destinations"]
+           "default_output_path", "check_options", "check_destinations"]
 
 
 class TargetNotReached(CompressError):
@@ -120,6 +120,13 @@ class CompressedFile:
         target = f", target {self.min_psnr:g} dB" if self.min_psnr is not None else ""
         return f"PSNR {self.psnr_db:.2f} dB{against}{how}{target}"
 
+    def one_line(self) -> str:
+        """The report in one line, for a batch of files."""
+        quality = "lossless" if self.lossless else self.quality.split(" against")[0].split(",")[0]
+        line = (f"{self.input_name} -> {self.output_name}  {self.input_bytes:,} -> {self.output_bytes:,} bytes "
+                f"(ratio {self.ratio:.2f}), {quality}, {self.colours_out} colours, {self.seconds:.2f} s")
+        return "; note: ".join([line, *self.notes])
+
     def __str__(self) -> str:
         rows = [
             ("input", f"{self.input_name}  {self.width} x {self.height}"),
@@ -139,6 +146,15 @@ class CompressedFile:
 
 def _exists(path: Path) -> str:
     return f"{path} already exists (use --force to overwrite it)"
+
+
+def check_options(K: int, seed: int = 0, min_psnr: float | None = None) -> None:
+    """Raise :class:`CompressError` for K, seed or PSNR target out of range (once, before many files)."""
+    check_K(K)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise CompressError(f"the seed must be a non-negative whole number, got {seed!r}")
+    if min_psnr is not None and not (isinstance(min_psnr, (int, float)) and 0 < min_psnr < math.inf):
+        raise CompressError(f"the PSNR target must be a positive number of dB, got {min_psnr!r}")
 
 
 def _check_destination(path: Path, input_path: Path | None, force: bool, what: str) -> None:
@@ -281,11 +297,8 @@ def compress_file(input_path: str | os.PathLike | bytes, output_path: str | os.P
         in any of these cases.
     """
     started = time.perf_counter()
-    K = check_K(K)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise CompressError(f"the seed must be a non-negative whole number, got {seed!r}")
-    if min_psnr is not None and not (isinstance(min_psnr, (int, float)) and 0 < min_psnr < math.inf):
-        raise CompressError(f"the PSNR target must be a positive number of dB, got {min_psnr!r}")
+    check_options(K, seed, min_psnr)
+    K = int(K)
     from_bytes = isinstance(input_path, bytes)
     source_path = None if from_bytes else Path(input_path)
     name = input_name or ("standard input" if from_bytes else str(source_path))

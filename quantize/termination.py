@@ -34,9 +34,13 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated(signum)
 
 
-def raise_on_termination() -> None:
-    """From now on, SIGTERM and SIGHUP raise :class:`Terminated` (call from the main thread)."""
-    for signum in _TERMINATION_SIGNALS:
+def raise_on_termination(interrupt: bool = False) -> None:
+    """From now on, SIGTERM and SIGHUP raise :class:`Terminated` (call from the main thread).
+
+    With ``interrupt``, so does SIGINT, instead of :class:`KeyboardInterrupt`: for a worker
+    process, which a terminal's Ctrl-C reaches too and which should then end without a traceback.
+    """
+    for signum in [*_TERMINATION_SIGNALS, *([signal.SIGINT] if interrupt else [])]:
         signal.signal(signum, _raise_terminated)
 
 

@@ -30,7 +30,18 @@ __all__ = ["nearest_centre", "two_nearest", "centre_means", "lloyd", "swap_searc
 
 CHUNK_ROWS = 4096
 # Cores this process may use (a container or taskset may allow fewer than the machine has).
-_CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+_threads = CPUS
+
+
+def use_threads(count: int) -> None:
+    """Share large assignments between at most ``count`` threads (default: one a core).
+
+    A process that is one of N working side by side (``compress.py -j N``) takes its share of
+    the cores, so that N processes do not run N times as many threads as there are cores.
+    """
+    global _threads
+    _threads = max(1, int(count))
 
 
 def nearest_centre(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -65,7 +76,7 @@ def nearest_centre(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray,
 
     # numpy releases the GIL in the product and in argmin, so threads share the rows: every row
     # is independent, hence the result is the same for any number of threads.
-    workers = min(_CPUS, len(points) // (8 * CHUNK_ROWS))
+    workers = min(_threads, len(points) // (8 * CHUNK_ROWS))
     if workers > 1:
         bounds = np.linspace(0, len(points), workers + 1).astype(int) // CHUNK_ROWS * CHUNK_ROWS
         bounds[-1] = len(points)

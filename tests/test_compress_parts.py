@@ -189,3 +189,16 @@ def test_png_transparency_round_trip(tmp_path):
     with Image.open(tmp_path / "t.png") as img:
         assert np.array_equal(np.asarray(img.convert("RGBA")), palette[indices])
     assert "transparency" not in indexed_png_image(indices, palette[:, :3]).info
+
+
+def test_the_thread_count_does_not_change_the_assignment():
+    points = RNG.random((300_000, 3)).astype(np.float32) * 255  # enough rows for several threads
+    centres = RNG.random((64, 3)) * 255
+    try:
+        wk.use_threads(1)
+        one = wk.nearest_centre(points, centres)
+        wk.use_threads(4)
+        four = wk.nearest_centre(points, centres)
+    finally:
+        wk.use_threads(wk.CPUS)
+    assert np.array_equal(one[0], four[0]) and np.array_equal(one[1], four[1])
