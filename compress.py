@@ -1,7 +1,7 @@
 """Compress images to indexed (palette) PNGs of at most K colours, and report how it went.
 
     python compress.py INPUT... [-k K] [-o OUTPUT | --out-dir DIR] [-j N] [--force]
-                       [--compare FIGURE.png] [--seed N] [--skip-if-larger]
+                       [--compare FIGURE.png] [--seed N] [--psnr DB] [--skip-if-larger]
 
 One input gets a report of several lines. Several inputs get one line each (or a progress bar,
 when stderr is a terminal and tqdm is installed) and a closing summary; ``-j N`` compresses N at
@@ -11,7 +11,8 @@ PNG to standard output (the default for standard input) and the report to standa
 The work is done by :mod:`quantize.compressor`; this file only parses arguments and prints. A
 user's mistake ends with one line on stderr starting ``error:`` and exit status 2 (with several
 inputs, a line for each file that failed, the others written); a result not smaller than the
-input (``--skip-if-larger``) with status 98 and a ``skipped:`` line.
+input (``--skip-if-larger``) with status 98 and a ``skipped:`` line; a PSNR target out of reach
+(``--psnr``) with status 99 and an ``error:`` line, as pngquant's ``--quality``.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from quantize.termination import Terminated, raising_on_termination  # noqa: E40
 
 EXIT_USER_ERROR = 2
 EXIT_NOT_SMALLER = 98  # pngquant's status for --skip-if-larger
-EXIT_TARGET_NOT_REACHED = 99  # pngquant's status for --quality out of reach (--psnr, to come)
+EXIT_TARGET_NOT_REACHED = 99  # pngquant's status for --quality out of reach
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 STDIO = "-"
 
@@ -59,6 +60,17 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USER_ERROR, f"error: {message} (see {self.prog} --help)\n")
+
+
+def _psnr(text: str) -> float:
+    """argparse type of ``--psnr``: a positive number of dB."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of dB: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of dB, got {text}")
+    return value
 
 
 def _jobs(text: str) -> int:
@@ -95,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="also save the original and the result side by side in this figure")
     parser.add_argument("--seed", type=int, default=0, metavar="N",
                         help="seed of every random choice; the same seed gives the same file (default: 0)")
+    parser.add_argument("--psnr", type=_psnr, metavar="DB",
+                        help="write the fewest colours (at most K) whose result reaches this PSNR; if even K "
+                             "colours do not, write nothing and exit with status 99")
     parser.add_argument("--skip-if-larger", action="store_true",
                         help="write nothing if the PNG would not be smaller than the input (exit status 98)")
     return parser
@@ -115,12 +130,12 @@ def _standard_output():
 
 def _options(args: argparse.Namespace) -> dict:
     """The keyword arguments of compress_file that every input shares."""
-    return dict(K=args.K, seed=args.seed, force=args.force, skip_if_larger=args.skip_if_larger)
+    return dict(K=args.K, seed=args.seed, force=args.force, min_psnr=args.psnr, skip_if_larger=args.skip_if_larger)
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
     """Mistakes in how the arguments combine, found before any work."""
-    check_options(args.K, args.seed)
+    check_options(args.K, args.seed, args.psnr)
     several = len(args.inputs) > 1
     if args.output is not None and args.out_dir is not None:
         raise CompressError("give either -o OUTPUT or --out-dir DIR, not both")
@@ -200,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     except NotSmaller as exc:
         print(f"skipped: {exc}", file=sys.stderr)
         return EXIT_NOT_SMALLER
+    except TargetNotReached as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_TARGET_NOT_REACHED
     except CompressError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
