@@ -1,7 +1,7 @@
 """Compress images to indexed (palette) PNGs of at most K colours, and report how it went.
 
     python compress.py INPUT... [-k K] [-o OUTPUT | --out-dir DIR] [-j N] [--force]
-                       [--compare FIGURE.png] [--seed N] [--psnr DB] [--skip-if-larger]
+                       [--compare FIGURE.png] [--seed N] [--dither] [--psnr DB] [--skip-if-larger]
 
 One input gets a report of several lines. Several inputs get one line each (or a progress bar,
 when stderr is a terminal and tqdm is installed) and a closing summary; ``-j N`` compresses N at
@@ -107,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="also save the original and the result side by side in this figure")
     parser.add_argument("--seed", type=int, default=0, metavar="N",
                         help="seed of every random choice; the same seed gives the same file (default: 0)")
+    parser.add_argument("--dither", action="store_true",
+                        help="Floyd-Steinberg dithering onto the palette: smoother gradients, lower PSNR "
+                             "(images without transparency)")
     parser.add_argument("--psnr", type=_psnr, metavar="DB",
                         help="write the fewest colours (at most K) whose result reaches this PSNR; if even K "
                              "colours do not, write nothing and exit with status 99")
@@ -130,7 +133,8 @@ def _standard_output():
 
 def _options(args: argparse.Namespace) -> dict:
     """The keyword arguments of compress_file that every input shares."""
-    return dict(K=args.K, seed=args.seed, force=args.force, min_psnr=args.psnr, skip_if_larger=args.skip_if_larger)
+    return dict(K=args.K, seed=args.seed, force=args.force, dithered=args.dither, min_psnr=args.psnr,
+                skip_if_larger=args.skip_if_larger)
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
