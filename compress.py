@@ -24,20 +24,14 @@ import sys
 from pathlib import Path
 
 if __name__ == "__main__":
-    # Settings read once, when numpy is imported (so here, and only for the command itself):
-    # - one BLAS thread: the clustering makes thousands of small matrix products, which a second
-    #   OpenBLAS thread does not speed up, and on a busy machine its spinning made them up to ten
-    #   times slower (0.15 s against 0.4-1.7 s to assign 1.3 M colours to 256); the library
-    #   shares the rows between threads itself;
-    # - no transparent huge pages for numpy's large arrays: where the kernel compacts memory for
-    #   them on demand (Debian's default, defrag=madvise), counting the colours of a 12-megapixel
-    #   photo took 0.45-0.75 s instead of 0.27 s.
-    # A value the user exported wins.
-    for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(_variable, "1")
+    # No transparent huge pages for numpy's large arrays: where the kernel compacts memory for
+    # them on demand (Debian's default, defrag=madvise), counting the colours of a 12-megapixel
+    # photo took twice as long. numpy reads this once, when it is imported, so here, and only
+    # for the command itself; a value the user exported wins. (BLAS threads: quantize/blas_threads.py.)
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 from quantize.batch import FileOutcome, compress_many, plan_jobs  # noqa: E402
+from quantize.blas_threads import one_blas_thread  # noqa: E402
 from quantize.compressor import (  # noqa: E402
     CompressError,
     NotSmaller,
@@ -212,6 +206,7 @@ def _compress_many(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = _parser().parse_args(argv)
+    one_blas_thread()
     try:
         with raising_on_termination():
             _check_arguments(args)

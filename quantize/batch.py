@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .blas_threads import one_blas_thread
 from .compressor import CompressedFile, CompressError, NotSmaller, TargetNotReached, compress_file, default_output_path
 from .termination import Terminated, raise_on_termination
 from .weighted_kmeans import CPUS, use_threads
@@ -88,6 +89,7 @@ def _start_worker(workers: int) -> None:
     """In each of ``workers`` processes: its share of the cores; stop signals (Ctrl-C included)
     end it quietly, its staged files removed."""
     use_threads(CPUS // workers)
+    one_blas_thread()
     raise_on_termination(interrupt=True)
 
 

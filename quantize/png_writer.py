@@ -58,11 +58,9 @@ def png_save_options(k: int) -> dict:
     """
     options = {"compress_level": 6}
     if k <= 16:
-        # 1, 2 or 4 bits a pixel: zlib's run-length strategy gave files 1-10 % smaller than its
-        # default on every photo tried, and 4x faster (0.07 s instead of 0.3 s at 12 MP).
-        # At 8 bits it is 20-60 % larger, so the default strategy stays; level 9 would save
-        # 1-3 % for 3-5x the time, and ``optimize=True`` takes seconds (measured once, by hand,
-        # on the repository's photos and a 12-megapixel one).
+        # 1, 2 or 4 bits a pixel: zlib's run-length strategy makes smaller files than its default
+        # here, and faster; at 8 bits it makes larger ones (docs/compress.md, "Why it is built
+        # this way").
         options["compress_type"] = zlib.Z_RLE  # Pillow hands it to zlib as the strategy
     return options
 

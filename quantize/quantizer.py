@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .accounting import psnr_from_mse
-from .colour_counts import count_colours
+from .colour_counts import colour_histogram
 from .palette import fit_palette
 
 __all__ = ["CompressError", "Quantized", "Quantizer", "quantize_pixels", "smallest_palette_reaching", "check_K"]
@@ -116,12 +116,12 @@ class Quantizer:
             if hidden.any():
                 pixels = pixels.copy()
                 pixels[hidden] = 0  # an invisible colour is no colour: one entry serves them all
-        self._counts = count_colours(pixels)
+        self._histogram = colour_histogram(pixels)
 
     @property
     def colours(self) -> int:
         """Distinct colours of the image (fully transparent pixels count as one)."""
-        return len(self._counts)
+        return len(self._histogram)
 
     def quantize(self, K: int, seed: int = 0) -> Quantized:
         """The palette of at most ``K`` colours with the least squared error, and every pixel's index.
@@ -139,7 +139,7 @@ class Quantizer:
             An image with at most K colours is kept exactly (``lossless``).
         """
         K = check_K(K)
-        counts = self._counts
+        counts = self._histogram
         colours, weights = counts.colours, counts.counts.astype(np.float64)
         if len(counts) <= K:
             palette, labels, sse = colours, np.arange(len(colours), dtype=np.uint8), 0.0

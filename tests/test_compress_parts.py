@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from quantize import colour_counts
+from quantize import blas_threads, colour_counts
 from quantize import weighted_kmeans as wk
-from quantize.colour_counts import bin_means, count_colours
+from quantize.colour_counts import bin_means, colour_histogram
 from quantize.palette import _grey_palette, fit_palette
 from quantize.png_writer import indexed_png_image, write_indexed_png
 
+ROOT = Path(__file__).resolve().parent.parent
 RNG = np.random.default_rng(2026)
 
 
@@ -28,7 +33,7 @@ def random_image(channels: int, shape=(37, 23), levels=6) -> np.ndarray:
 def test_count_colours_matches_unique(channels, dense_from, monkeypatch):
     monkeypatch.setattr(colour_counts, "DENSE_MIN_PIXELS", dense_from)  # both RGB routes
     pixels = random_image(channels)
-    counts = count_colours(pixels)
+    counts = colour_histogram(pixels)
     colours, expected = np.unique(pixels.reshape(-1, channels), axis=0, return_counts=True)
     order = np.lexsort(counts.colours.T[::-1])  # RGBA lists colours that are not opaque first
     assert np.array_equal(counts.colours[order], colours) and np.array_equal(counts.counts[order], expected)
@@ -46,21 +51,21 @@ def test_count_colours_matches_unique(channels, dense_from, monkeypatch):
 def test_count_colours_rgba_of_one_kind(alpha):
     pixels = random_image(4)
     pixels[..., 3] = alpha
-    counts = count_colours(pixels)
+    counts = colour_histogram(pixels)
     assert counts.counts.sum() == pixels.shape[0] * pixels.shape[1]
     assert np.array_equal(counts.colours[counts.per_pixel(np.arange(len(counts)))], pixels)
 
 
 def test_count_colours_rejects_other_arrays():
     with pytest.raises(ValueError):
-        count_colours(np.zeros((4, 4, 3), np.float32))
+        colour_histogram(np.zeros((4, 4, 3), np.float32))
     with pytest.raises(ValueError):
-        count_colours(np.zeros((4, 4), np.uint8))
+        colour_histogram(np.zeros((4, 4), np.uint8))
 
 
 @pytest.mark.parametrize("bits", [3, 5, 8])
 def test_bin_means_keep_weight_and_mean(bits):
-    counts = count_colours(random_image(3, levels=40))
+    counts = colour_histogram(random_image(3, levels=40))
     means, weights = bin_means(counts.colours, counts.counts, bits)
     assert weights.sum() == counts.counts.sum()
     total = counts.colours.T.astype(float) @ counts.counts
@@ -145,7 +150,7 @@ def test_fit_palette_keeps_few_colours_exactly():
 
 
 def test_fit_palette_reports_its_error():
-    counts = count_colours(random_image(3, shape=(60, 60), levels=30))
+    counts = colour_histogram(random_image(3, shape=(60, 60), levels=30))
     fit = fit_palette(counts.colours, counts.counts, 12, seed=1)
     assert fit.palette.dtype == np.uint8 and len(fit.palette) <= 12
     sq = ((counts.colours.astype(float) - fit.palette[fit.labels]) ** 2).sum(1)
@@ -202,3 +207,35 @@ def test_the_thread_count_does_not_change_the_assignment():
     finally:
         wk.use_threads(wk.CPUS)
     assert np.array_equal(one[0], four[0]) and np.array_equal(one[1], four[1])
+
+
+# --- BLAS threads ------------------------------------------------------------------------------
+
+BLAS_THREADS_SCRIPT = """
+import numpy
+from threadpoolctl import threadpool_info
+from quantize.blas_threads import one_blas_thread
+
+def blas_threads():
+    return sorted({pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"})
+
+before = blas_threads()
+one_blas_thread()
+print(*before, *blas_threads())
+"""
+
+
+@pytest.mark.parametrize("exported", [None, "2"])
+def test_one_blas_thread_unless_the_user_chose(exported):
+    env = {k: v for k, v in os.environ.items() if k not in blas_threads.USER_SETTINGS}  # make test sets them
+    if exported:
+        env["OPENBLAS_NUM_THREADS"] = exported
+    done = subprocess.run([sys.executable, "-c", BLAS_THREADS_SCRIPT], env=env, capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    before, after = map(int, done.stdout.split())  # one BLAS, its threads before and after
+    if exported:
+        assert before == after == 2  # the user's choice stands
+    else:
+        assert after == 1
+        if len(os.sched_getaffinity(0)) > 1:
+            assert before > 1  # BLAS starts with a thread a core: the limit is what made it 1

@@ -43,8 +43,8 @@ def test_lossless_reaches_any_target():
 
 def test_the_colours_are_counted_once(monkeypatch):
     calls = []
-    real = quantizer.count_colours
-    monkeypatch.setattr(quantizer, "count_colours", lambda pixels: calls.append(1) or real(pixels))
+    real = quantizer.colour_histogram
+    monkeypatch.setattr(quantizer, "colour_histogram", lambda pixels: calls.append(1) or real(pixels))
     tried = []
     smallest_palette_reaching(Quantizer(cat()), 33.0, 256, finish=lambda q: tried.append(len(q.palette)) or q)
     assert len(calls) == 1 and len(tried) >= 8  # 256, then a bisection over 1..256
