@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .png_writer import encode_indexed_png
+from .png_writer import indexed_png_image, png_save_options
 
 __all__ = [
     "BITS_PER_TRUE_COLOUR_PIXEL",
@@ -101,9 +101,9 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
 
 
-def _png_size(img: Image.Image) -> int:
+def _png_size(img: Image.Image, **options) -> int:
     buffer = io.BytesIO()
-    img.save(buffer, format="PNG")  # Pillow's defaults: zlib level 6, no optimize pass
+    img.save(buffer, format="PNG", **options)  # by default zlib level 6, no optimize pass
     return buffer.tell()
 
 
@@ -134,7 +134,8 @@ def indexed_png_bytes(idx: np.ndarray, palette: np.ndarray) -> int:
     Returns
     -------
     int
-        The size of :func:`quantize.png_writer.encode_indexed_png`'s file, as ``compress.py`` writes it.
+        The size Pillow writes, with the options of :func:`quantize.png_writer.png_save_options`
+        (``compress.py`` writes smaller files of the same pixels: :mod:`quantize.png_encoder`).
         Pillow packs indices at 1, 2, 4 or 8 bits, the smallest depth that holds K colours,
         because the palette it is given has exactly K entries.
     """
@@ -146,8 +147,7 @@ def indexed_png_bytes(idx: np.ndarray, palette: np.ndarray) -> int:
         raise ValueError(f"idx must be (H, W), got shape {idx.shape}")
     if idx.size and (idx.min() < 0 or idx.max() >= K):
         raise ValueError(f"indices must lie in 0..{K - 1}")
-    # Encoded exactly as compress.py writes its files, so both report the same size.
-    return len(encode_indexed_png(idx, palette))
+    return _png_size(indexed_png_image(idx, palette), **png_save_options(K))
 
 
 def psnr(original: np.ndarray, compressed: np.ndarray, peak: float = 1.0) -> float:

@@ -3,7 +3,7 @@
 :func:`compress_file` does the whole job of the command for one input: check every destination
 before any work, read the image (:mod:`quantize.image_io`), quantise it
 (:mod:`quantize.quantizer`, and :mod:`quantize.dithering` if asked), encode the PNG in memory
-(:mod:`quantize.png_writer`), draw the comparison figure if asked, and only then write: every
+(:mod:`quantize.png_encoder`), draw the comparison figure if asked, and only then write: every
 file it was asked for, or none (:class:`quantize.atomic_files.StagedFiles`). It returns a
 :class:`CompressedFile`, the report the command prints.
 
@@ -29,7 +29,7 @@ from PIL import Image
 from .atomic_files import StagedFiles
 from .dithering import dither
 from .image_io import DecodedImage, ImageReadError, decode_image, image_to_array
-from .png_writer import encode_indexed_png
+from .png_encoder import encode_indexed_png
 from .quantizer import CompressError, Quantized, Quantizer, check_K, smallest_palette_reaching
 
 T = TypeVar("T")

@@ -1,23 +1,27 @@
-"""Indexed (palette) PNGs: the Pillow image, its save options, its bytes, and a safe write.
+"""Indexed (palette) PNGs as Pillow writes them: the notebook's byte counts.
 
-Every indexed PNG of the project (the command's files, the notebook's byte counts) is made here,
-with the same options, so the same palette and indices give the same bytes everywhere. Files are
-written through :func:`quantize.atomic_files.write_atomically`, so a failure never leaves a
-partial file.
+The notebook measures what a palette saves in a file any library would write: Pillow's indexed
+PNG with these options. ``compress.py`` writes smaller files of the same pixels
+(:mod:`quantize.png_encoder`).
 """
 
 from __future__ import annotations
 
-import io
-import os
 import zlib
 
 import numpy as np
 from PIL import Image
 
-from .atomic_files import write_atomically
+__all__ = ["checked_indexed_image", "indexed_png_image", "png_save_options"]
 
-__all__ = ["indexed_png_image", "png_save_options", "encode_indexed_png", "write_indexed_png"]
+
+def checked_indexed_image(indices: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(H, W)`` indices and a ``(k, 3 or 4)`` palette of 1 to 256 entries as contiguous uint8, or ValueError."""
+    indices = np.ascontiguousarray(indices, dtype=np.uint8)
+    palette = np.asarray(palette, dtype=np.uint8)
+    if indices.ndim != 2 or palette.ndim != 2 or palette.shape[1] not in (3, 4) or not 1 <= len(palette) <= 256:
+        raise ValueError(f"need (H, W) indices and a (k, 3 or 4) palette, got {indices.shape} and {palette.shape}")
+    return indices, palette
 
 
 def indexed_png_image(indices: np.ndarray, palette: np.ndarray) -> Image.Image:
@@ -37,10 +41,7 @@ def indexed_png_image(indices: np.ndarray, palette: np.ndarray) -> Image.Image:
         a pixel, the fewest that hold k. With an RGBA palette that has any alpha below 255,
         ``info["transparency"]`` holds the alphas, which Pillow writes as the tRNS chunk.
     """
-    indices = np.ascontiguousarray(indices, dtype=np.uint8)
-    palette = np.asarray(palette, dtype=np.uint8)
-    if indices.ndim != 2 or palette.ndim != 2 or palette.shape[1] not in (3, 4) or not 1 <= len(palette) <= 256:
-        raise ValueError(f"need (H, W) indices and a (k, 3 or 4) palette, got {indices.shape} and {palette.shape}")
+    indices, palette = checked_indexed_image(indices, palette)
     img = Image.frombytes("P", indices.shape[::-1], indices.tobytes())
     img.putpalette(palette[:, :3].tobytes(), rawmode="RGB")
     if palette.shape[1] == 4 and (palette[:, 3] < 255).any():
@@ -51,11 +52,8 @@ def indexed_png_image(indices: np.ndarray, palette: np.ndarray) -> Image.Image:
 
 
 def png_save_options(k: int) -> dict:
-    """Pillow's PNG options for a palette of ``k`` colours: how every indexed PNG here is written.
-
-    The notebook's byte counts (:func:`quantize.accounting.indexed_png_bytes`) and the files of
-    ``compress.py`` use the same options, so the same palette and indices give the same size.
-    """
+    """Pillow's PNG options for a palette of ``k`` colours, as the notebook's byte counts use them
+    (:func:`quantize.accounting.indexed_png_bytes`)."""
     options = {"compress_level": 6}
     if k <= 16:
         # 1, 2 or 4 bits a pixel: zlib's run-length strategy makes smaller files than its default
@@ -63,48 +61,3 @@ def png_save_options(k: int) -> dict:
         # this way").
         options["compress_type"] = zlib.Z_RLE  # Pillow hands it to zlib as the strategy
     return options
-
-
-def encode_indexed_png(indices: np.ndarray, palette: np.ndarray) -> bytes:
-    """The bytes of an indexed PNG, in memory.
-
-    Parameters
-    ----------
-    indices : numpy.ndarray
-        ``(H, W) uint8`` palette indices.
-    palette : numpy.ndarray
-        ``(k, 3)`` or ``(k, 4)`` uint8 colours; see :func:`indexed_png_image`.
-
-    Returns
-    -------
-    bytes
-        The whole file, written with :func:`png_save_options`.
-    """
-    buffer = io.BytesIO()
-    indexed_png_image(indices, palette).save(buffer, format="PNG", **png_save_options(len(palette)))
-    return buffer.getvalue()
-
-
-def write_indexed_png(path: str | os.PathLike, indices: np.ndarray, palette: np.ndarray,
-                      overwrite: bool = False) -> int:
-    """Write an indexed PNG atomically (see :func:`write_atomically`).
-
-    Parameters
-    ----------
-    path : str or path-like
-        Destination file.
-    indices : numpy.ndarray
-        ``(H, W) uint8`` palette indices.
-    palette : numpy.ndarray
-        ``(k, 3)`` or ``(k, 4)`` uint8 colours; see :func:`indexed_png_image`.
-    overwrite : bool, optional
-        Replace an existing file.
-
-    Returns
-    -------
-    int
-        Bytes written.
-    """
-    data = encode_indexed_png(indices, palette)
-    write_atomically(path, lambda file: file.write(data), overwrite=overwrite)
-    return len(data)

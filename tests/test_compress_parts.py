@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize import blas_threads, colour_counts
+from quantize import blas_threads, colour_counts, png_encoder
 from quantize import weighted_kmeans as wk
 from quantize.colour_counts import bin_means, colour_histogram
 from quantize.palette import _grey_palette, fit_palette
-from quantize.png_writer import indexed_png_image, write_indexed_png
+from quantize.png_encoder import write_indexed_png
+from quantize.png_writer import indexed_png_image
 
 ROOT = Path(__file__).resolve().parent.parent
 RNG = np.random.default_rng(2026)
@@ -173,27 +174,51 @@ def test_grey_palette_is_optimal():
     assert fit_palette(colours, weights, 3).sse == pytest.approx(fit.sse)
 
 
-# --- PNG writer ------------------------------------------------------------------------------
+# --- PNG encoder -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("k, depth", [(2, 1), (4, 2), (16, 4), (17, 8), (256, 8)])
-def test_png_bit_depth_follows_the_palette_size(tmp_path, k, depth):
-    indices = (np.arange(64 * 8) % k).reshape(8, 64).astype(np.uint8)
+@pytest.mark.parametrize("kind", png_encoder.FILTERS)
+@pytest.mark.parametrize("k, depth", [(2, 1), (4, 2), (16, 4), (16, 8), (17, 8), (256, 8)])
+def test_png_round_trip_at_every_depth_and_filter(tmp_path, monkeypatch, k, depth, kind):
+    monkeypatch.setattr(png_encoder, "choose_layout", lambda indices, colours: (depth, kind))
+    indices = RNG.integers(0, k, (9, 61)).astype(np.uint8)  # 61 wide: the last byte of a row is padded
+    indices[3:6] = indices[2]  # some rows repeat, some runs: what the filters predict
     palette = RNG.integers(0, 256, (k, 3), dtype=np.uint8)
     size = write_indexed_png(tmp_path / "o.png", indices, palette)
     data = (tmp_path / "o.png").read_bytes()
     assert size == len(data) and data[24] == depth  # IHDR bit depth
     with Image.open(tmp_path / "o.png") as img:
-        assert np.array_equal(np.asarray(img), indices)
-        assert np.array_equal(np.asarray(img.convert("RGB")), palette[indices])
+        assert np.array_equal(np.asarray(img.convert("RGB")), palette[indices])  # every pixel its colour
+        assert len(img.getpalette()) == 3 * k
 
 
 def test_png_transparency_round_trip(tmp_path):
-    palette = np.array([[0, 0, 0, 0], [9, 9, 9, 128], [200, 10, 10, 255]], np.uint8)
-    indices = np.array([[0, 1, 2], [2, 1, 0]], np.uint8)
+    palette = np.array([[200, 10, 10, 255], [9, 9, 9, 128], [0, 0, 0, 0], [50, 50, 50, 255]], np.uint8)
+    indices = np.array([[0, 1, 2, 3], [3, 2, 1, 0]], np.uint8)
     write_indexed_png(tmp_path / "t.png", indices, palette)
     with Image.open(tmp_path / "t.png") as img:
         assert np.array_equal(np.asarray(img.convert("RGBA")), palette[indices])
+        assert len(img.info["transparency"]) == 2  # the entries that are not opaque come first
     assert "transparency" not in indexed_png_image(indices, palette[:, :3]).info
+
+
+def test_palette_order_puts_transparency_first_then_luminance():
+    palette = np.array([[255, 255, 255, 255], [0, 0, 0, 255], [10, 10, 10, 0], [0, 255, 0, 255],
+                        [255, 0, 0, 255]], np.uint8)
+    assert png_encoder.palette_order(palette).tolist() == [2, 1, 4, 3, 0]
+
+
+def test_pack_rows_puts_the_leftmost_pixel_in_the_high_bits():
+    assert png_encoder.pack_rows(np.array([[1, 2, 3]], np.uint8), 4).tolist() == [[0x12, 0x30]]
+    assert png_encoder.pack_rows(np.array([[1, 0, 1, 1, 0, 0, 0, 1, 1]], np.uint8), 1).tolist() == [[0xB1, 0x80]]
+
+
+def test_the_layout_chosen_is_the_smallest_on_the_sample():
+    smooth = np.tile(np.repeat(np.arange(64, dtype=np.uint8), 4), (40, 1))  # a ramp: filters win
+    assert png_encoder.choose_layout(smooth, 64)[1] != png_encoder.NONE
+    noise = RNG.integers(0, 4, (40, 256)).astype(np.uint8)  # no structure: no filter helps
+    depth, kind = png_encoder.choose_layout(noise, 4)
+    assert kind == png_encoder.NONE and depth in (2, 8)
+    assert png_encoder.choose_layout(noise, 200)[0] == 8  # more than 16 colours: 8 bits, always
 
 
 def test_the_thread_count_does_not_change_the_assignment():
