@@ -159,7 +159,7 @@ def _compress_one(args: argparse.Namespace) -> int:
         output = default_output_path(given, args.K, args.out_dir)
     source = _read_standard_input() if given == STDIO else given
     report = compress_file(source, output, figure_path=args.compare, **_options(args))
-    print(report, file=sys.stderr if to_stdout else sys.stdout)
+    print(report, file=sys.stderr if to_stdout else sys.stdout, flush=True)
     return 0
 
 
@@ -195,7 +195,7 @@ def _compress_many(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    print(summary)
+    print(summary, flush=True)
     if summary.failed:
         return EXIT_USER_ERROR
     if summary.target_missed:
@@ -219,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_TARGET_NOT_REACHED
     except CompressError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except BrokenPipeError:
+        # The reader of standard output went away (| head, say): stop, quietly for Python at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("error: standard output was closed; stopped, no partial file left", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("error: interrupted; no partial file left", file=sys.stderr)

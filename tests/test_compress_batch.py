@@ -238,3 +238,16 @@ def test_the_batch_example_in_docs_compress_md(capsys, tmp_path, monkeypatch):
     shown = [without_times.sub("", line) for line in example.splitlines()]
     for line in out.replace(f"{tmp_path / 'small'}/", "small/").splitlines():
         assert without_times.sub("", line) in shown, line
+
+
+def test_a_reader_that_goes_away_stops_the_batch_with_one_line(photos, tmp_path):
+    """compress.py *.png | head -1: the first line is read, then the pipe closes."""
+    process = subprocess.Popen([sys.executable, str(ROOT / "compress.py"), *map(str, photos), "--out-dir",
+                                str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = process.stdout.readline()
+    process.stdout.close()
+    err = process.stderr.read()
+    assert first.startswith(str(photos[0]))
+    assert process.wait(timeout=60) == 2 and "Traceback" not in err
+    assert err.splitlines()[-1] == "error: standard output was closed; stopped, no partial file left"
+    assert not [name for name in folder(tmp_path / "out") if name.startswith(".")]
