@@ -10,8 +10,9 @@ so none changes PSNR):
   byte, which deflate matches better on some photos) and the row filter (none, Up or Paeth for
   the whole image), whichever compresses a sample of the rows best (photos with noise compress
   best unfiltered; smooth ones, and upscaled ones, filtered);
-- *deflate*: libdeflate (the ``deflate`` package), which finds shorter encodings than zlib at
-  every level: level 12 (its slowest, smallest) for up to 1 MiB of indices, level 9 above.
+- *deflate*: libdeflate (the ``deflate`` package), whose level 12 (its slowest) finds shorter
+  encodings than zlib's best; it is affordable for up to 512 KiB of indices (the repository's
+  photos), and level 9 is used above, where level 12 would take longer than the clustering.
 
 The measurements behind each choice are in docs/compress.md ("Bytes against pngquant").
 The notebook's byte counts stay those of Pillow's writer (:mod:`quantize.png_writer`).
@@ -33,7 +34,7 @@ __all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "choo
 
 NONE, UP, PAETH = 0, 2, 4  # PNG filter types tried (Sub and Average never won on photos)
 FILTERS = (NONE, UP, PAETH)
-SMALL_IMAGE_BYTES = 1 << 20  # index bytes up to which libdeflate's slowest level is affordable
+SMALL_IMAGE_BYTES = 1 << 19  # index bytes (0.5 MP at 8 bits) up to which libdeflate level 12 is affordable
 LEVEL_SMALL, LEVEL_LARGE, LEVEL_SAMPLE = 12, 9, 6
 _SAMPLE_BLOCK_ROWS = 16  # rows in each block of the sample the layout is chosen on
 _SAMPLE_BLOCKS = 16  # blocks in the sample, spread over the image
