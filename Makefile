@@ -6,6 +6,8 @@
 #   make release                         write the learner's copy into release/
 #   make grade SUBMISSIONS="subs/"       grade notebooks (or folders of them) into grades/
 # Benchmarks: make bench (all), make bench-compress (compress.py against pngquant, installed if missing),
+#   make bench-batch (100 photos in one call, compress.py -j 2 against one pngquant call),
+#   make bench-bytes (compress.py's PNG bytes against pngquant's, one encoder step at a time),
 #   make bench-grading (a class of 200 graded with the sandbox and without; bubblewrap installed if missing)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -22,7 +24,7 @@ BENCH_ARGS ?=
 NOTEBOOK_ENV := PYTHONHASHSEED=0 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 NBVAL_OPTS := --nbval --nbval-current-env
 
-.PHONY: run test test-fast notebook html bench bench-compress bench-grading pngquant bubblewrap release grade clean
+.PHONY: run test test-fast notebook html bench bench-compress bench-batch bench-bytes bench-grading pngquant bubblewrap release grade clean
 
 $(BIN)/activate: 
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
@@ -66,7 +68,7 @@ grade: $(VENV)/.installed
 	@test -n "$(SUBMISSIONS)" || { echo 'make grade: say what to grade: make grade SUBMISSIONS="path/to/notebooks/"' >&2; exit 2; }
 	$(BIN)/python -m grading grade $(SUBMISSIONS) --out grades $(GRADE_ARGS)
 
-bench: $(VENV)/.installed bench-compress bench-grading
+bench: $(VENV)/.installed bench-compress bench-batch bench-bytes bench-grading
 	$(BIN)/python bench/kmeans_vs_sklearn.py
 	$(BIN)/python bench/notebook_runtime.py
 
@@ -77,6 +79,14 @@ bench-grading: $(VENV)/.installed bubblewrap
 # compress.py against pngquant and Pillow (a few minutes); options from BENCH_ARGS, e.g. "--quick".
 bench-compress: $(VENV)/.installed pngquant
 	$(BIN)/python bench/compress_vs_peers.py $(BENCH_ARGS)
+
+# compress.py's PNG bytes against pngquant's at the same K, one encoder step at a time (a few minutes).
+bench-bytes: $(VENV)/.installed pngquant
+	$(BIN)/python bench/png_bytes_steps.py --big
+
+# 100 photos of 1-3 megapixels in one call: compress.py -j 2 against one pngquant call (about 15 minutes).
+bench-batch: $(VENV)/.installed pngquant
+	$(BIN)/python bench/compress_batch_vs_pngquant.py $(BENCH_ARGS)
 
 # pngquant, the benchmark's peer, is a system package: installed with apt-get (Debian, Ubuntu) if missing.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

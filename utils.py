@@ -49,7 +49,7 @@ from quantize.accounting import (
     sweep_table,
     to_uint8,
 )
-from quantize.compressor import quantize_pixels
+from quantize.quantizer import quantize_pixels
 from quantize.image_io import ImageReadError, load_image
 from quantize.learner_help import TooSlowForThisCell, describe_figures, explain_unfinished_work, stop_if_too_slow
 from quantize.animation import kmeans_animation, save_gif

@@ -134,7 +134,8 @@ def indexed_png_bytes(idx: np.ndarray, palette: np.ndarray) -> int:
     Returns
     -------
     int
-        The size Pillow writes, with the options of :func:`quantize.png_writer.png_save_options`.
+        The size Pillow writes, with the options of :func:`quantize.png_writer.png_save_options`
+        (``compress.py`` writes smaller files of the same pixels: :mod:`quantize.png_encoder`).
         Pillow packs indices at 1, 2, 4 or 8 bits, the smallest depth that holds K colours,
         because the palette it is given has exactly K entries.
     """
@@ -146,7 +147,6 @@ def indexed_png_bytes(idx: np.ndarray, palette: np.ndarray) -> int:
         raise ValueError(f"idx must be (H, W), got shape {idx.shape}")
     if idx.size and (idx.min() < 0 or idx.max() >= K):
         raise ValueError(f"indices must lie in 0..{K - 1}")
-    # Written exactly as compress.py writes its files, so both report the same size.
     return _png_size(indexed_png_image(idx, palette), **png_save_options(K))
 
 

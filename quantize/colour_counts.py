@@ -7,7 +7,7 @@ its count, instead of once per pixel. The palette index of every pixel is then o
 Two routes:
 
 - RGB, and the opaque pixels of RGBA: pack each pixel into a 24-bit integer and count with
-  ``np.bincount`` over all 2**24 values, about five times faster than ``np.unique`` (a sort);
+  ``np.bincount`` over all 2**24 values, much faster than ``np.unique`` (a sort);
 - RGBA pixels that are not opaque: 32-bit keys are too many to count densely, so ``np.unique``
   sorts them.
 
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ColourCounts", "count_colours", "bin_means"]
+__all__ = ["ColourHistogram", "colour_histogram", "bin_means"]
 
 _RGB_KEYS = 1 << 24
-# Below this many pixels, RGB colours are counted by sorting (see count_colours).
+# Below this many pixels, RGB colours are counted by sorting (see colour_histogram).
 DENSE_MIN_PIXELS = 1 << 20
 
 
@@ -50,7 +50,7 @@ def _unpack(keys: np.ndarray, channels: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class ColourCounts:
+class ColourHistogram:
     """The distinct colours of an image, their pixel counts, and where each pixel's colour is.
 
     Attributes
@@ -120,8 +120,8 @@ def _count_dense(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def _unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``np.unique(keys, return_inverse=True, return_counts=True)`` for ``(N,)`` integer keys.
 
-    The same result, from one stable argsort, in under half the time (1.1 s against 2.8 s for
-    12 M keys here).
+    The same result, from one stable argsort instead of the several sorts ``np.unique`` makes
+    for its three outputs, in under half the time.
     """
     if len(keys) == 0:
         return keys, np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
@@ -133,7 +133,7 @@ def _unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ordered[starts], rows, np.diff(np.append(starts, len(keys)))
 
 
-def count_colours(pixels: np.ndarray) -> ColourCounts:
+def colour_histogram(pixels: np.ndarray) -> ColourHistogram:
     """Count the distinct colours of an image.
 
     Parameters
@@ -143,7 +143,7 @@ def count_colours(pixels: np.ndarray) -> ColourCounts:
 
     Returns
     -------
-    ColourCounts
+    ColourHistogram
         Time and memory are linear in the number of pixels: keys of 4 bytes a pixel and a
         transient 128 MiB table of counts; for RGBA pixels that are not opaque, a sort of their
         keys (a few times slower, but such pixels are usually few: edges and shadows).
@@ -155,11 +155,11 @@ def count_colours(pixels: np.ndarray) -> ColourCounts:
     flat = pixels.reshape(-1, channels)
     if channels == 3 and len(flat) >= DENSE_MIN_PIXELS:
         keys, colours, counts = _count_dense(flat)
-        return ColourCounts(colours, counts, (height, width), keys, None, np.zeros(0, np.intp), 0)
+        return ColourHistogram(colours, counts, (height, width), keys, None, np.zeros(0, np.intp), 0)
     if channels == 3:
         # A small image: sorting its keys is quicker than clearing a 128 MiB table.
         colours, rows, counts = _unique(_pack(flat))
-        return ColourCounts(_unpack(colours, 3), counts, (height, width), np.zeros(0, np.int32),
+        return ColourHistogram(_unpack(colours, 3), counts, (height, width), np.zeros(0, np.int32),
                             np.zeros(len(flat), dtype=bool), rows, len(colours))
     opaque = flat[:, 3] == 255
     keys, opaque_colours, opaque_counts = _count_dense(flat[opaque, :3])
@@ -167,7 +167,7 @@ def count_colours(pixels: np.ndarray) -> ColourCounts:
     opaque_colours = np.hstack([opaque_colours, np.full((len(opaque_colours), 1), 255, np.uint8)])
     colours = np.vstack([_unpack(sparse, 4), opaque_colours])
     counts = np.concatenate([sparse_counts.astype(np.int64), opaque_counts])
-    return ColourCounts(colours, counts, (height, width), keys, opaque, rows.reshape(-1), len(sparse))
+    return ColourHistogram(colours, counts, (height, width), keys, opaque, rows.reshape(-1), len(sparse))
 
 
 def bin_means(colours: np.ndarray, weights: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:

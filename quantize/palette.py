@@ -14,11 +14,10 @@ stages, each on a finer version of the same weighted histogram:
    centres to 8 bits and give each colour its nearest 8-bit palette entry.
 
 A level that would not be smaller than the next (a small image) is skipped. Bin means, not bin
-centres nor a subsample of pixels, carry each bin: a random subsample of 20,000 colours lost up
-to 3.45 dB against pngquant, because rare saturated colours matter (measured once, by hand,
-on the repository's photos). A grey image
-(every colour has R = G = B) is a one-dimensional problem, solved exactly instead
-(:func:`_grey_palette`).
+centres nor a subsample of pixels, carry each bin, because rare saturated colours matter (a
+subsample loses them). A grey image (every colour has R = G = B) is a one-dimensional problem,
+solved exactly instead (:func:`_grey_palette`). The measurements behind the levels, the budget
+and the swaps are in docs/compress.md, "Why it is built this way".
 """
 
 from __future__ import annotations
@@ -35,12 +34,10 @@ __all__ = ["PaletteFit", "fit_palette"]
 FINE_BITS = 6  # for RGB; the coarse level has one bit less
 # Work allowed for the Lloyd iterations on the distinct colours, in units of one colour against
 # one centre; an iteration costs about ``colours x (K + 32)`` (the 32: the updates and distances
-# that do not depend on K). 1.3 M colours take one iteration at K = 256, three at K = 16;
-# 100,000 colours take 7 at K = 256 and 40 at K = 16. More gained under 0.01 dB at 12 MP.
+# that do not depend on K), so a photo with many colours gets few iterations at large K.
 FINISH_BUDGET = 2.0e8
 MAX_ITER = 100
-# Swaps tried after the best start (see swap_search); at K = 256 they moved PSNR by +-0.01 dB
-# for 10-50 % more time, so they stop at 128.
+# Swaps tried after the best start (see swap_search); at large K they cost time and gain nothing.
 SWAP_TRIALS = 10
 SWAP_MAX_K = 128
 

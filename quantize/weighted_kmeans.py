@@ -4,18 +4,19 @@ Each point stands for many pixels (a distinct colour and its count, or a bin of 
 mean), so every step takes weights. Everything is vectorised over points; the only Python loops
 run over chunks of points, over iterations and over the K centres of an initialisation.
 
-Speed notes, measured on 1.3 M points against 256 centres (2 cores):
+How it is fast (the measurements behind each choice: docs/compress.md, "Why it is built this
+way"):
 
 - the nearest centre comes from ``argmin(|c|^2 - 2 x.c)``: one small matrix product per chunk
-  of 4,096 points, whose ``(4096, K)`` float32 block stays in cache (0.18 s for the whole set;
-  a broadcast ``x[:, None] - c`` is ten times slower and needs ``n x K x 3`` memory);
+  of 4,096 points, whose ``(4096, K)`` float32 block stays in cache (a broadcast
+  ``x[:, None] - c`` is much slower and needs ``n x K x 3`` memory);
 - float32 is enough to pick the nearest centre (coordinates are at most 255, so the rounding
   error is about 0.02 in squared distance and only flips exact near-ties); the distance that is
   reported is recomputed from the difference to the chosen centre, which has no cancellation;
 - centre updates are ``np.bincount`` with weights, one call a coordinate;
-- large assignments are split between threads, one a core: matrix products this small gain
-  nothing from a multi-threaded BLAS, whose idle threads spin (``compress.py`` runs with one
-  BLAS thread), but two threads each taking half of the rows run about twice as fast.
+- large assignments are split between threads, one a core (:func:`use_threads`): matrix
+  products this small gain nothing from a multi-threaded BLAS, whose idle threads spin
+  (``compress.py`` runs with one BLAS thread), but threads that each take a share of the rows do.
 """
 
 from __future__ import annotations
@@ -30,7 +31,18 @@ __all__ = ["nearest_centre", "two_nearest", "centre_means", "lloyd", "swap_searc
 
 CHUNK_ROWS = 4096
 # Cores this process may use (a container or taskset may allow fewer than the machine has).
-_CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+_threads = CPUS
+
+
+def use_threads(count: int) -> None:
+    """Share large assignments between at most ``count`` threads (default: one a core).
+
+    A process that is one of N working side by side (``compress.py -j N``) takes its share of
+    the cores, so that N processes do not run N times as many threads as there are cores.
+    """
+    global _threads
+    _threads = max(1, int(count))
 
 
 def nearest_centre(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -65,7 +77,7 @@ def nearest_centre(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray,
 
     # numpy releases the GIL in the product and in argmin, so threads share the rows: every row
     # is independent, hence the result is the same for any number of threads.
-    workers = min(_CPUS, len(points) // (8 * CHUNK_ROWS))
+    workers = min(_threads, len(points) // (8 * CHUNK_ROWS))
     if workers > 1:
         bounds = np.linspace(0, len(points), workers + 1).astype(int) // CHUNK_ROWS * CHUNK_ROWS
         bounds[-1] = len(points)
@@ -199,8 +211,8 @@ def swap_search(points: np.ndarray, weights: np.ndarray, centres: np.ndarray, ss
     Each trial removes the centre whose points would cost least to give to their second nearest
     centre, puts it on a point drawn with probability proportional to its weighted error without
     that centre (as k-means++ does), runs Lloyd from there, and keeps the result if its error is
-    lower. A swap heuristic of this kind (Kanungo et al., 2004) gained 0.05-0.09 dB over Lloyd
-    alone on photos at K = 16 and 64.
+    lower: a swap heuristic of the kind of Kanungo et al. (2004), which lowers the error where
+    Lloyd alone is stuck.
 
     Parameters
     ----------

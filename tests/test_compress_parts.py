@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from quantize import colour_counts
+from quantize import blas_threads, colour_counts, png_encoder
 from quantize import weighted_kmeans as wk
-from quantize.colour_counts import bin_means, count_colours
+from quantize.colour_counts import bin_means, colour_histogram
 from quantize.palette import _grey_palette, fit_palette
-from quantize.png_writer import indexed_png_image, write_atomically, write_indexed_png
+from quantize.png_encoder import write_indexed_png
+from quantize.png_writer import indexed_png_image
 
+ROOT = Path(__file__).resolve().parent.parent
 RNG = np.random.default_rng(2026)
 
 
@@ -29,7 +34,7 @@ def random_image(channels: int, shape=(37, 23), levels=6) -> np.ndarray:
 def test_count_colours_matches_unique(channels, dense_from, monkeypatch):
     monkeypatch.setattr(colour_counts, "DENSE_MIN_PIXELS", dense_from)  # both RGB routes
     pixels = random_image(channels)
-    counts = count_colours(pixels)
+    counts = colour_histogram(pixels)
     colours, expected = np.unique(pixels.reshape(-1, channels), axis=0, return_counts=True)
     order = np.lexsort(counts.colours.T[::-1])  # RGBA lists colours that are not opaque first
     assert np.array_equal(counts.colours[order], colours) and np.array_equal(counts.counts[order], expected)
@@ -47,21 +52,21 @@ def test_count_colours_matches_unique(channels, dense_from, monkeypatch):
 def test_count_colours_rgba_of_one_kind(alpha):
     pixels = random_image(4)
     pixels[..., 3] = alpha
-    counts = count_colours(pixels)
+    counts = colour_histogram(pixels)
     assert counts.counts.sum() == pixels.shape[0] * pixels.shape[1]
     assert np.array_equal(counts.colours[counts.per_pixel(np.arange(len(counts)))], pixels)
 
 
 def test_count_colours_rejects_other_arrays():
     with pytest.raises(ValueError):
-        count_colours(np.zeros((4, 4, 3), np.float32))
+        colour_histogram(np.zeros((4, 4, 3), np.float32))
     with pytest.raises(ValueError):
-        count_colours(np.zeros((4, 4), np.uint8))
+        colour_histogram(np.zeros((4, 4), np.uint8))
 
 
 @pytest.mark.parametrize("bits", [3, 5, 8])
 def test_bin_means_keep_weight_and_mean(bits):
-    counts = count_colours(random_image(3, levels=40))
+    counts = colour_histogram(random_image(3, levels=40))
     means, weights = bin_means(counts.colours, counts.counts, bits)
     assert weights.sum() == counts.counts.sum()
     total = counts.colours.T.astype(float) @ counts.counts
@@ -146,7 +151,7 @@ def test_fit_palette_keeps_few_colours_exactly():
 
 
 def test_fit_palette_reports_its_error():
-    counts = count_colours(random_image(3, shape=(60, 60), levels=30))
+    counts = colour_histogram(random_image(3, shape=(60, 60), levels=30))
     fit = fit_palette(counts.colours, counts.counts, 12, seed=1)
     assert fit.palette.dtype == np.uint8 and len(fit.palette) <= 12
     sq = ((counts.colours.astype(float) - fit.palette[fit.labels]) ** 2).sum(1)
@@ -169,42 +174,93 @@ def test_grey_palette_is_optimal():
     assert fit_palette(colours, weights, 3).sse == pytest.approx(fit.sse)
 
 
-# --- PNG writer ------------------------------------------------------------------------------
+# --- PNG encoder -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("k, depth", [(2, 1), (4, 2), (16, 4), (17, 8), (256, 8)])
-def test_png_bit_depth_follows_the_palette_size(tmp_path, k, depth):
-    indices = (np.arange(64 * 8) % k).reshape(8, 64).astype(np.uint8)
+@pytest.mark.parametrize("kind", png_encoder.FILTERS)
+@pytest.mark.parametrize("k, depth", [(2, 1), (4, 2), (16, 4), (16, 8), (17, 8), (256, 8)])
+def test_png_round_trip_at_every_depth_and_filter(tmp_path, monkeypatch, k, depth, kind):
+    monkeypatch.setattr(png_encoder, "choose_layout", lambda indices, colours: (depth, kind))
+    indices = RNG.integers(0, k, (9, 61)).astype(np.uint8)  # 61 wide: the last byte of a row is padded
+    indices[3:6] = indices[2]  # some rows repeat, some runs: what the filters predict
     palette = RNG.integers(0, 256, (k, 3), dtype=np.uint8)
     size = write_indexed_png(tmp_path / "o.png", indices, palette)
     data = (tmp_path / "o.png").read_bytes()
     assert size == len(data) and data[24] == depth  # IHDR bit depth
     with Image.open(tmp_path / "o.png") as img:
-        assert np.array_equal(np.asarray(img), indices)
-        assert np.array_equal(np.asarray(img.convert("RGB")), palette[indices])
+        assert np.array_equal(np.asarray(img.convert("RGB")), palette[indices])  # every pixel its colour
+        assert len(img.getpalette()) == 3 * k
 
 
 def test_png_transparency_round_trip(tmp_path):
-    palette = np.array([[0, 0, 0, 0], [9, 9, 9, 128], [200, 10, 10, 255]], np.uint8)
-    indices = np.array([[0, 1, 2], [2, 1, 0]], np.uint8)
+    palette = np.array([[200, 10, 10, 255], [9, 9, 9, 128], [0, 0, 0, 0], [50, 50, 50, 255]], np.uint8)
+    indices = np.array([[0, 1, 2, 3], [3, 2, 1, 0]], np.uint8)
     write_indexed_png(tmp_path / "t.png", indices, palette)
     with Image.open(tmp_path / "t.png") as img:
         assert np.array_equal(np.asarray(img.convert("RGBA")), palette[indices])
+        assert len(img.info["transparency"]) == 2  # the entries that are not opaque come first
     assert "transparency" not in indexed_png_image(indices, palette[:, :3]).info
 
 
-def test_write_atomically_no_clobber_and_cleanup(tmp_path):
-    target = tmp_path / "f.bin"
-    write_atomically(target, lambda f: f.write(b"one"))
-    with pytest.raises(FileExistsError):
-        write_atomically(target, lambda f: f.write(b"two"))
-    assert target.read_bytes() == b"one"
+def test_palette_order_puts_transparency_first_then_luminance():
+    palette = np.array([[255, 255, 255, 255], [0, 0, 0, 255], [10, 10, 10, 0], [0, 255, 0, 255],
+                        [255, 0, 0, 255]], np.uint8)
+    assert png_encoder.palette_order(palette).tolist() == [2, 1, 4, 3, 0]
 
-    def fail(f):
-        f.write(b"half")
-        raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
-        write_atomically(target, fail, overwrite=True)
-    assert target.read_bytes() == b"one" and os.listdir(tmp_path) == ["f.bin"]
-    write_atomically(target, lambda f: f.write(b"three"), overwrite=True)
-    assert target.read_bytes() == b"three"
+def test_pack_rows_puts_the_leftmost_pixel_in_the_high_bits():
+    assert png_encoder.pack_rows(np.array([[1, 2, 3]], np.uint8), 4).tolist() == [[0x12, 0x30]]
+    assert png_encoder.pack_rows(np.array([[1, 0, 1, 1, 0, 0, 0, 1, 1]], np.uint8), 1).tolist() == [[0xB1, 0x80]]
+
+
+def test_the_layout_chosen_is_the_smallest_on_the_sample():
+    smooth = np.tile(np.repeat(np.arange(64, dtype=np.uint8), 4), (40, 1))  # a ramp: filters win
+    assert png_encoder.choose_layout(smooth, 64)[1] != png_encoder.NONE
+    noise = RNG.integers(0, 4, (40, 256)).astype(np.uint8)  # no structure: no filter helps
+    depth, kind = png_encoder.choose_layout(noise, 4)
+    assert kind == png_encoder.NONE and depth in (2, 8)
+    assert png_encoder.choose_layout(noise, 200)[0] == 8  # more than 16 colours: 8 bits, always
+
+
+def test_the_thread_count_does_not_change_the_assignment():
+    points = RNG.random((300_000, 3)).astype(np.float32) * 255  # enough rows for several threads
+    centres = RNG.random((64, 3)) * 255
+    try:
+        wk.use_threads(1)
+        one = wk.nearest_centre(points, centres)
+        wk.use_threads(4)
+        four = wk.nearest_centre(points, centres)
+    finally:
+        wk.use_threads(wk.CPUS)
+    assert np.array_equal(one[0], four[0]) and np.array_equal(one[1], four[1])
+
+
+# --- BLAS threads ------------------------------------------------------------------------------
+
+BLAS_THREADS_SCRIPT = """
+import numpy
+from threadpoolctl import threadpool_info
+from quantize.blas_threads import one_blas_thread
+
+def blas_threads():
+    return sorted({pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"})
+
+before = blas_threads()
+one_blas_thread()
+print(*before, *blas_threads())
+"""
+
+
+@pytest.mark.parametrize("exported", [None, "2"])
+def test_one_blas_thread_unless_the_user_chose(exported):
+    env = {k: v for k, v in os.environ.items() if k not in blas_threads.USER_SETTINGS}  # make test sets them
+    if exported:
+        env["OPENBLAS_NUM_THREADS"] = exported
+    done = subprocess.run([sys.executable, "-c", BLAS_THREADS_SCRIPT], env=env, capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    before, after = map(int, done.stdout.split())  # one BLAS, its threads before and after
+    if exported:
+        assert before == after == 2  # the user's choice stands
+    else:
+        assert after == 1
+        if len(os.sched_getaffinity(0)) > 1:
+            assert before > 1  # BLAS starts with a thread a core: the limit is what made it 1

@@ -1,4 +1,4 @@
-"""Quality against pngquant, on small images, so that it cannot regress silently (no timing here).
+"""Quality and bytes against pngquant, on small images, so that neither can regress silently (no timing here).
 
 The reference PSNRs in tests/data/pngquant_reference.json were given by pngquant (its version is
 recorded there) and are rewritten by ``python bench/compress_vs_peers.py --write-reference``. CI
@@ -20,7 +20,8 @@ from PIL import Image
 
 from bench.compress_vs_peers import PNGQUANT, reference_pixels
 from quantize.accounting import psnr
-from quantize.compressor import quantize_pixels
+from quantize.png_encoder import encode_indexed_png
+from quantize.quantizer import quantize_pixels
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = json.loads((ROOT / "tests" / "data" / "pngquant_reference.json").read_text())
@@ -69,3 +70,6 @@ def test_at_least_live_pngquants_psnr(case, ours, tmp_path):
                    check=True, timeout=60)
     theirs = psnr(pixels, np.asarray(Image.open(tmp_path / "out.png").convert("RGB")), peak=255.0)
     assert ours[case_id(case)] >= theirs
+    # Bytes: the PNG compress.py writes of the same image is no larger than pngquant's.
+    quantized = quantize_pixels(pixels, case["K"], seed=0)
+    assert len(encode_indexed_png(quantized.indices, quantized.palette)) <= (tmp_path / "out.png").stat().st_size

@@ -11,15 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image, features
 
+from quantize import atomic_files
 from quantize.accounting import psnr
-from quantize.compressor import (
-    CompressError,
-    CompressReport,
-    Quantized,
-    compress_file,
-    default_output_path,
-    quantize_pixels,
-)
+from quantize.compressor import CompressedFile, CompressError, compress_file, default_output_path
+from quantize.quantizer import Quantized, quantize_pixels
 
 ROOT = Path(__file__).resolve().parent.parent
 CAT = ROOT / "images" / "chelsea_small.png"  # 128 x 128 RGB photo
@@ -218,7 +213,7 @@ def test_same_seed_same_file(tmp_path):
 def test_report_figures(tmp_path):
     Image.fromarray(cat()).save(tmp_path / "in.png")
     report = compress_file(tmp_path / "in.png", K=16)
-    assert isinstance(report, CompressReport)
+    assert isinstance(report, CompressedFile)
     assert report.input_bytes == (tmp_path / "in.png").stat().st_size
     assert report.output_bytes == report.output_path.stat().st_size
     assert report.bits_per_pixel_out == pytest.approx(8 * report.output_bytes / 128**2)
@@ -259,12 +254,11 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch, existing):
     if existing:
         (tmp_path / "out.png").write_bytes(b"old")
 
-    def broken_save(self, fp, format=None, **params):
-        fp.write(b"\x89PNG partial")
+    def full_disk(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Image.Image, "save", broken_save)
-    with pytest.raises(CompressError, match="cannot write.*No space left"):
+    monkeypatch.setattr(atomic_files.os, "fsync", full_disk)  # the disk fills as the PNG is flushed
+    with pytest.raises(CompressError, match="out.png: cannot write.*No space left"):
         compress_file(tmp_path / "in.png", tmp_path / "out.png", force=existing)
     assert sorted(p.name for p in tmp_path.iterdir()) == (["in.png", "out.png"] if existing else ["in.png"])
     if existing:

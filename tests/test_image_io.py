@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import sys
+import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.image_io import ImageReadError, image_to_array, read_image
+from quantize.image_io import ImageReadError, decode_image, image_to_array, read_image
 from utils import load_image
+
+ROOT = Path(__file__).resolve().parent.parent
 
 RGB = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255]],
                 [[255, 255, 255], [0, 0, 0], [128, 64, 32]]], dtype=np.uint8)  # 2 x 3 pixels
@@ -125,3 +130,77 @@ def test_the_input_file_is_not_modified(tmp_path):
 def test_sample_images_load():
     for name, shape in [("china.jpg", (427, 640, 3)), ("chelsea_small.png", (128, 128, 3))]:
         assert load_image(f"images/{name}").shape == shape
+
+
+# --- decode_image: what reading had to change -------------------------------------------------
+
+def test_decode_image_of_an_ordinary_file_changes_nothing(tmp_path):
+    path = _save(tmp_path, Image.fromarray(RGB), "x.png")
+    decoded = decode_image(path)
+    assert np.array_equal(decoded.pixels, RGB)
+    assert decoded.faithful and decoded.notes == () and decoded.frames == 1
+    assert decoded.file_bytes == path.stat().st_size
+
+
+def test_float_image_in_zero_to_one_is_scaled_and_said_so(tmp_path):
+    values = np.linspace(0, 1, 900, dtype=np.float32).reshape(30, 30)  # 900 distinct values
+    path = _save(tmp_path, Image.fromarray(values), "f.tif")
+    decoded = decode_image(path)
+    grey = decoded.pixels[..., 0]
+    assert grey.min() == 0 and grey.max() == 255 and len(np.unique(grey)) == 256  # not clipped to 2
+    assert np.array_equal(grey, np.rint(values.astype(np.float64) * 255))
+    assert not decoded.faithful
+    assert decoded.notes == ("32-bit float greyscale (values 0 to 1) scaled by 255 and rounded to 8 bits",)
+
+
+def test_float_image_beyond_one_is_read_as_0_to_255_and_clipped(tmp_path):
+    values = np.array([[-10.0, 0.4, 100.6, 300.0]], np.float32)
+    decoded = decode_image(_save(tmp_path, Image.fromarray(values), "f.tif"))
+    assert decoded.pixels[0, :, 0].tolist() == [0, 0, 101, 255]
+    assert "clipped to 0-255" in decoded.notes[0]
+
+
+def test_sixteen_bit_greyscale_is_faithful_only_if_no_bits_are_lost(tmp_path):
+    exact = _save(tmp_path, Image.fromarray(np.array([[0, 257, 65535]], np.uint16)), "exact.png")
+    assert decode_image(exact).faithful
+    rounded = _save(tmp_path, Image.fromarray(np.array([[0, 258, 65535]], np.uint16)), "rounded.png")
+    assert decode_image(rounded).notes == ("16-bit greyscale rounded to 8 bits",)
+
+
+def test_cmyk_conversion_is_a_note(tmp_path):
+    decoded = decode_image(_save(tmp_path, Image.fromarray(RGB).convert("CMYK"), "c.jpg", quality=95))
+    assert len(decoded.notes) == 1 and decoded.notes[0].startswith("CMYK converted to RGB")
+
+
+def test_sixteen_bits_a_channel_colour_png_is_a_note(tmp_path):
+    # Pillow has no 16-bit RGB mode: it reads such a PNG as 8-bit RGB, keeping the high bytes.
+    rows = (np.arange(2 * 3 * 3).reshape(2, 9) * 1000).astype(">u2")  # big-endian, as PNG stores it
+    raw = b"".join(b"\x00" + row.tobytes() for row in rows)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 3, 2, 16, 2, 0, 0, 0)  # 3 x 2, 16 bits a sample, RGB
+    path = tmp_path / "wide.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
+                     + chunk(b"IEND", b""))
+    decoded = decode_image(path)
+    assert np.array_equal(decoded.pixels.reshape(2, 9), (rows >> 8).astype(np.uint8))
+    assert decoded.notes == ("16 bits a channel reduced to 8 (Pillow keeps the high byte)",)
+
+
+def test_animated_gif_keeps_the_first_frame_and_says_so(tmp_path):
+    frames = [Image.fromarray(np.full((4, 4, 3), level, np.uint8)) for level in (10, 120, 250)]
+    path = tmp_path / "anim.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    decoded = decode_image(path)
+    assert decoded.frames == 3 and (decoded.pixels == 10).all()
+    assert decoded.notes == ("kept the first of 3 frames (an animation or a multi-page file)",)
+    assert not decoded.faithful
+
+
+def test_decode_image_from_bytes_names_standard_input():
+    decoded = decode_image((ROOT / "images" / "chelsea_small.png").read_bytes())
+    assert decoded.pixels.shape == (128, 128, 3) and decoded.faithful
+    with pytest.raises(ImageReadError, match="^standard input: not an image"):
+        decode_image(b"hello")

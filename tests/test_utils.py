@@ -48,7 +48,7 @@ def test_quantize_image_gives_a_float_palette_and_flat_indices_that_rebuild_the_
     assert 0.0 <= palette.min() and palette.max() <= 1.0
     assert idx.shape == (image.shape[0] * image.shape[1],) and idx.max() < 16
     # Same PSNR as the library reports for the same pixels: the float round trip loses nothing.
-    from quantize.compressor import quantize_pixels
+    from quantize.quantizer import quantize_pixels
     expected = quantize_pixels(utils.to_uint8(image), 16, seed=0).psnr
     assert np.isclose(utils.psnr(image, palette[idx].reshape(image.shape)), expected, atol=1e-9)
     again, idx_again = utils.quantize_image(image, 16)

@@ -1,0 +1,184 @@
+"""Write files so that a failure never leaves a partial one, and a group of files all or none.
+
+Each file is written in full to a hidden temporary file in its destination folder
+(``.<name>.<random>.tmp``), flushed to disk, and only then renamed to its name. The rename is
+atomic because both names are in one folder, hence on one file system: a reader sees the old
+file or the new one, never half of one.
+
+:class:`StagedFiles` does this for several files at once (a PNG and its comparison figure): all
+of them are written to temporary files first; :meth:`StagedFiles.commit` renames them together,
+with the signals that stop a command (Ctrl-C, ``kill``, a closed terminal) held back for those
+few microseconds. A failure before the commit leaves none of the files and no temporary file
+(any exception, including the :class:`KeyboardInterrupt` of Ctrl-C and the exception that
+:func:`quantize.termination.raise_on_termination` makes of SIGTERM). Only SIGKILL, which no
+program can catch, can leave a temporary file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+__all__ = ["StagedFiles", "write_atomically"]
+
+# The signals a user or a scheduler stops a command with; they wait while files are renamed.
+_STOP_SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+
+
+@contextlib.contextmanager
+def _stop_signals_deferred() -> Iterator[None]:
+    """Hold back SIGINT, SIGTERM and SIGHUP; one that arrived meanwhile is raised again on exit.
+
+    Python runs signal handlers in the main thread between two bytecodes, whichever thread the
+    kernel gave the signal to (numpy's BLAS threads, say), so a signal mask cannot hold them
+    back; swapping the handlers for one that only takes note does. Only the main thread may set
+    handlers: elsewhere, nothing is held back.
+    """
+    pending: list[int] = []
+    previous = {}
+    try:
+        for signum in _STOP_SIGNALS:
+            handler = signal.getsignal(signum)
+            if handler is not None:  # None: set outside Python, which could not be put back
+                previous[signum] = signal.signal(signum, lambda number, frame: pending.append(number))
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(pending):  # once each: the kernel does not queue them either
+            signal.raise_signal(signum)
+
+
+def _file_mode() -> int:
+    """The permissions a new file gets here: ``0o666`` less the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+class StagedFiles:
+    """Files written to temporary names, then renamed to their own names together: all or none.
+
+    Use as a context manager::
+
+        with StagedFiles() as files:
+            files.add("out.png", lambda f: f.write(png_bytes))
+            files.add("figure.pdf", save_figure, overwrite=True)
+            files.commit()
+
+    Leaving the block without :meth:`commit` (an exception, Ctrl-C, SIGTERM turned into an
+    exception) removes every temporary file and leaves the destinations as they were.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[str, str, bool]] = []  # (temporary file, destination, overwrite)
+
+    def __enter__(self) -> StagedFiles:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.discard()
+
+    def add(self, path: str | os.PathLike, write: Callable[[BinaryIO], None], overwrite: bool = False) -> str:
+        """Write a file's whole content to a temporary file beside ``path``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The destination; its folder must exist.
+        write : callable
+            Writes the whole content to the binary file object it is given.
+        overwrite : bool, optional
+            Replace an existing ``path`` at commit. If False and ``path`` exists now or at commit,
+            ``FileExistsError`` is raised and nothing is changed.
+
+        Returns
+        -------
+        str
+            The temporary file's path, which holds the content until the commit (to read it back).
+
+        Raises
+        ------
+        OSError
+            ``FileExistsError`` as above; otherwise whatever the file system reports (no such
+            folder, permission denied, disk full). The temporary file is removed in every case.
+        """
+        path = os.fspath(path)
+        if not overwrite and os.path.lexists(path):
+            raise FileExistsError(17, "File exists", path)
+        folder, name = os.path.split(os.path.abspath(path))
+        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        self._staged.append((temp, path, overwrite))  # from here on, discard() removes it
+        with os.fdopen(fd, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temp, _file_mode())  # mkstemp makes the file private (0600)
+        return temp
+
+    def commit(self) -> None:
+        """Rename every staged file to its destination: all of them, or (on failure) none.
+
+        Files that may not replace an existing one go first, each by a hard link that fails if
+        the destination appeared since :meth:`add`; if one fails, those already linked are
+        removed again. Files that may replace one go last, by ``os.replace``, which does not fail
+        in a folder where a temporary file was just written.
+
+        Raises
+        ------
+        OSError
+            ``FileExistsError`` if a destination appeared meanwhile; nothing is changed then.
+        """
+        staged = sorted(self._staged, key=lambda entry: entry[2])  # no-clobber ones first
+        linked: list[str] = []
+        with _stop_signals_deferred():
+            try:
+                for temp, path, overwrite in staged:
+                    if overwrite:
+                        os.replace(temp, path)
+                    else:
+                        _link_no_clobber(temp, path)
+                        linked.append(path)
+            except BaseException:
+                for path in linked:
+                    os.unlink(path)
+                raise
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove every temporary file still staged (commit has not run, or failed)."""
+        for temp, _, _ in self._staged:
+            if os.path.lexists(temp):
+                os.unlink(temp)
+        self._staged.clear()
+
+
+def _link_no_clobber(temp: str, path: str) -> None:
+    """Give ``temp``'s file the name ``path`` unless ``path`` exists, without a race between the two."""
+    try:
+        os.link(temp, path)  # fails with FileExistsError if path exists, atomically
+    except FileExistsError:
+        raise
+    except OSError:
+        # A file system without hard links: check, then rename (a tiny race remains).
+        if os.path.lexists(path):
+            raise FileExistsError(17, "File exists", path) from None
+        os.replace(temp, path)
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None], overwrite: bool = False) -> None:
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    One file of :class:`StagedFiles`; the parameters and errors are those of
+    :meth:`StagedFiles.add`.
+    """
+    with StagedFiles() as files:
+        files.add(path, write, overwrite)
+        files.commit()

@@ -1,0 +1,225 @@
+"""Many files in one call: each compressed by :func:`quantize.compressor.compress_file`, N at a time.
+
+The outputs are planned before any work (so that two inputs never write one output), then each
+file is compressed on its own, in this process (one at a time) or in a pool of N worker
+processes: one process per file at a time, so the memory of N files at most. A file that fails
+gets its outcome (its error), and the others are still written. The caller is told of each
+outcome as it arrives (to print a line or move a progress bar) and gets a :class:`BatchSummary`.
+
+Stopping: Ctrl-C, SIGTERM or SIGHUP reach the workers too (directly, from a terminal or a
+scheduler that signals the whole process group, or from this process, which passes SIGTERM on);
+each then abandons its file, its staged files removed (:mod:`quantize.atomic_files`), and exits.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .blas_threads import one_blas_thread
+from .compressor import CompressedFile, CompressError, NotSmaller, TargetNotReached, compress_file, default_output_path
+from .termination import Terminated, raise_on_termination
+from .weighted_kmeans import CPUS, use_threads
+
+__all__ = ["FileJob", "FileOutcome", "BatchSummary", "plan_jobs", "compress_many"]
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One input and the output planned for it; ``clash`` is set if another input already has that output."""
+
+    input_path: Path
+    output_path: Path
+    clash: Path | None = None
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What became of one input: its report, or the error that left it unwritten (never both)."""
+
+    input_path: Path
+    report: CompressedFile | None = None
+    error: CompressError | None = None
+
+    @property
+    def message(self) -> str:
+        """The error's message, starting with the input's name (an output's error names the output only)."""
+        text = str(self.error)
+        return text if text.startswith(f"{self.input_path}: ") else f"{self.input_path}: {text}"
+
+
+def plan_jobs(inputs: Sequence[str | os.PathLike], K: int, out_dir: str | os.PathLike | None = None) -> list[FileJob]:
+    """Every input with its output, ``<stem>-k<K>.png`` beside it or in ``out_dir``.
+
+    Two inputs that would write one output (``a.jpg`` and ``a.png``, or one file given twice)
+    are caught here, before any work: the later one gets ``clash``, the first input.
+    """
+    jobs, first_input = [], {}
+    for given in inputs:
+        input_path = Path(given)
+        output_path = default_output_path(input_path, K, out_dir)
+        key = os.path.normcase(os.path.abspath(output_path))
+        jobs.append(FileJob(input_path, output_path, first_input.get(key)))
+        first_input.setdefault(key, input_path)
+    return jobs
+
+
+def _compress_job(job: FileJob, options: dict[str, Any]) -> FileOutcome:
+    """Compress one planned file; a user's mistake, or lack of memory, becomes its outcome."""
+    if job.clash is not None:
+        return FileOutcome(job.input_path, error=CompressError(
+            f"{job.input_path}: its output {job.output_path} is also that of {job.clash}; not compressed"))
+    try:
+        return FileOutcome(job.input_path, report=compress_file(job.input_path, job.output_path, **options))
+    except CompressError as exc:
+        return FileOutcome(job.input_path, error=exc)
+    except MemoryError:
+        return FileOutcome(job.input_path, error=CompressError(f"{job.input_path}: not enough memory; not compressed"))
+
+
+def _start_worker(workers: int) -> None:
+    """In each of ``workers`` processes: its share of the cores; stop signals (Ctrl-C included)
+    end it quietly, its staged files removed."""
+    use_threads(CPUS // workers)
+    one_blas_thread()
+    raise_on_termination(interrupt=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and stop the workers, which remove their staged files."""
+    # ProcessPoolExecutor has no public way to stop running work (Python 3.14 adds
+    # terminate_workers); its processes are in ``_processes``, which shutdown empties.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()  # SIGTERM: each raises Terminated and cleans up
+    for process in processes:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+
+
+def _outcome(future: Future, job: FileJob) -> FileOutcome:
+    """A finished future's outcome; a worker that died (killed, out of memory) fails its file."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return FileOutcome(job.input_path, error=CompressError(
+            f"{job.input_path}: not compressed: a worker process died (killed, perhaps for lack of memory)"))
+    except Terminated as exc:  # that worker alone was signalled; this process goes on with the others
+        return FileOutcome(job.input_path, error=CompressError(
+            f"{job.input_path}: not compressed: its worker was stopped by {exc.signal_name}"))
+
+
+def compress_many(jobs: Sequence[FileJob], options: dict[str, Any], workers: int = 1,
+                  on_outcome: Callable[[FileOutcome], None] | None = None) -> BatchSummary:
+    """Compress every planned file, ``workers`` at a time; the others are written if one fails.
+
+    Parameters
+    ----------
+    jobs : sequence of FileJob
+        From :func:`plan_jobs`.
+    options : dict
+        Keyword arguments of :func:`quantize.compressor.compress_file` for every file (``K``,
+        ``seed``, ``force``, ``dithered``, ``min_psnr``, ``skip_if_larger``).
+    workers : int, optional
+        Files compressed at a time, each in a process of its own; 1 (the default) compresses them
+        one after the other in this process.
+    on_outcome : callable, optional
+        Called with each :class:`FileOutcome` as it arrives (in the order files finish).
+
+    Returns
+    -------
+    BatchSummary
+    """
+    started = time.perf_counter()
+    outcomes = []
+
+    def done(outcome: FileOutcome) -> None:
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            done(_compress_job(job, options))
+    else:
+        # spawn: a fresh interpreter per worker (imports paid once each), the same on every
+        # platform, and no fork of a process that may already run threads.
+        context = multiprocessing.get_context("spawn")
+        workers = min(workers, len(jobs))
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(workers,))
+        try:
+            pending = {pool.submit(_compress_job, job, options): job for job in jobs}
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    done(_outcome(future, pending.pop(future)))
+        except BaseException:
+            _stop_workers(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True)
+    return BatchSummary.of(outcomes, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """Totals of a batch; ``str()`` is the command's closing line.
+
+    Bytes count the files written (in and out); the mean PSNR is over the written files that
+    are not lossless.
+    """
+
+    files: int
+    written: int
+    failed: int  # a mistake, a worker that died
+    not_smaller: int  # skipped by skip_if_larger
+    target_missed: int  # min_psnr out of reach
+    bytes_in: int
+    bytes_out: int
+    mean_psnr_db: float  # nan if no written file has a finite PSNR
+    lossless: int
+    seconds: float
+
+    @classmethod
+    def of(cls, outcomes: Sequence[FileOutcome], seconds: float) -> BatchSummary:
+        """Totals of the outcomes, and the wall time of the whole batch."""
+        reports = [o.report for o in outcomes if o.report is not None]
+        errors = [o.error for o in outcomes if o.error is not None]
+        finite = [r.psnr_db for r in reports if math.isfinite(r.psnr_db)]
+        not_smaller = sum(isinstance(e, NotSmaller) for e in errors)
+        target_missed = sum(isinstance(e, TargetNotReached) for e in errors)
+        return cls(
+            files=len(outcomes), written=len(reports), failed=len(errors) - not_smaller - target_missed,
+            not_smaller=not_smaller, target_missed=target_missed,
+            bytes_in=sum(r.input_bytes for r in reports), bytes_out=sum(r.output_bytes for r in reports),
+            mean_psnr_db=sum(finite) / len(finite) if finite else math.nan,
+            lossless=sum(r.lossless for r in reports), seconds=seconds,
+        )
+
+    def __str__(self) -> str:
+        counts = [f"{self.written} written"]
+        for number, what in ((self.not_smaller, "skipped (not smaller)"), (self.target_missed, "below the PSNR target"),
+                             (self.failed, "failed")):
+            if number:
+                counts.append(f"{number} {what}")
+        parts = [f"{self.files} file{'s' if self.files != 1 else ''}: {', '.join(counts)}"]
+        if self.written:
+            ratio = f", ratio {self.bytes_in / self.bytes_out:.2f}" if self.bytes_out else ""
+            parts.append(f"{self.bytes_in:,} -> {self.bytes_out:,} bytes{ratio}")
+            quality = [] if math.isnan(self.mean_psnr_db) else [f"mean PSNR {self.mean_psnr_db:.2f} dB"]
+            if self.lossless:
+                quality.append(f"{self.lossless} lossless")
+            parts.append(", ".join(quality))
+        parts.append(f"{self.seconds:.2f} s")
+        return "; ".join(part for part in parts if part)

@@ -1,0 +1,215 @@
+"""Indexed PNGs as small as the palette and the indices allow: the files ``compress.py`` writes.
+
+Three things decide the size of an indexed PNG once its pixels are fixed (none changes a pixel,
+so none changes PSNR):
+
+- *palette order*: a PNG row filter predicts each byte from its neighbours, which only helps if
+  neighbouring indices stand for similar colours; entries are numbered by luminance (entries that
+  are not opaque first, so that the tRNS chunk stays short);
+- *layout*: the bit depth (for 16 colours or fewer, indices packed 2, 4 or 8 to a byte, or one a
+  byte, which deflate matches better on some photos) and the row filter (none, Up or Paeth for
+  the whole image), whichever compresses a sample of the rows best (photos with noise compress
+  best unfiltered; smooth ones, and upscaled ones, filtered);
+- *deflate*: libdeflate (the ``deflate`` package), whose level 12 (its slowest) finds shorter
+  encodings than zlib's best; it is affordable for up to 512 KiB of indices (the repository's
+  photos), and level 9 is used above, where level 12 would take longer than the clustering.
+
+The measurements behind each choice are in docs/compress.md ("Bytes against pngquant").
+The notebook's byte counts stay those of Pillow's writer (:mod:`quantize.png_writer`).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import deflate
+import numpy as np
+
+from .atomic_files import write_atomically
+from .png_writer import checked_indexed_image
+
+__all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "choose_layout", "encode_indexed_png",
+           "write_indexed_png"]
+
+NONE, UP, PAETH = 0, 2, 4  # PNG filter types tried (Sub and Average never won on photos)
+FILTERS = (NONE, UP, PAETH)
+SMALL_IMAGE_BYTES = 1 << 19  # index bytes (0.5 MP at 8 bits) up to which libdeflate level 12 is affordable
+LEVEL_SMALL, LEVEL_LARGE, LEVEL_SAMPLE = 12, 9, 6
+_SAMPLE_BLOCK_ROWS = 16  # rows in each block of the sample the layout is chosen on
+_SAMPLE_BLOCKS = 16  # blocks in the sample, spread over the image
+_FILTER_CHUNK_ROWS = 256  # rows filtered at once: bounds the int16 temporaries
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def palette_order(palette: np.ndarray) -> np.ndarray:
+    """The order in which to store a palette: entries that are not opaque first, then by luminance.
+
+    Parameters
+    ----------
+    palette : numpy.ndarray
+        ``(k, 3)`` or ``(k, 4)`` uint8.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(k,) intp``: ``palette[order]`` is the stored palette.
+    """
+    luminance = palette[:, :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    opaque = palette[:, 3] == 255 if palette.shape[1] == 4 else np.ones(len(palette), dtype=bool)
+    return np.lexsort((luminance, opaque))
+
+
+def _bit_depth(colours: int) -> int:
+    """Bits a pixel for a palette of ``colours`` entries: the fewest of 1, 2, 4, 8 that hold them."""
+    return next(depth for depth in (1, 2, 4, 8) if colours <= 1 << depth)
+
+
+def pack_rows(indices: np.ndarray, depth: int) -> np.ndarray:
+    """Pack indices into PNG rows of ``depth`` bits a pixel, leftmost pixel in the high bits.
+
+    Parameters
+    ----------
+    indices : numpy.ndarray
+        ``(H, W) uint8``, each below ``2**depth``.
+    depth : int
+        1, 2, 4 or 8.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, ceil(W * depth / 8)) uint8``, the rows a PNG stores before filtering.
+    """
+    if depth == 8:
+        return np.ascontiguousarray(indices, dtype=np.uint8)
+    per_byte = 8 // depth
+    height, width = indices.shape
+    padded = np.zeros((height, -(-width // per_byte) * per_byte), dtype=np.uint8)
+    padded[:, :width] = indices
+    groups = padded.reshape(height, -1, per_byte)
+    packed = np.zeros(groups.shape[:2], dtype=np.uint8)
+    for position in range(per_byte):
+        packed |= groups[:, :, position] << np.uint8(depth * (per_byte - 1 - position))
+    return packed
+
+
+def filter_rows(rows: np.ndarray, kind: int, above: np.ndarray | None = None) -> np.ndarray:
+    """Apply one PNG filter to every row (one byte a pixel for the predictors, as for palettes).
+
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        ``(h, n) uint8`` packed rows.
+    kind : int
+        ``NONE``, ``UP`` or ``PAETH``.
+    above : numpy.ndarray, optional
+        ``(n,) uint8``: the row above the first (None: the first row of the image, zeros above).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(h, n) uint8`` filtered bytes (differences modulo 256).
+    """
+    if kind == NONE:
+        return rows
+    current = rows.astype(np.int16)
+    up = np.empty_like(current)
+    up[0] = 0 if above is None else above
+    up[1:] = current[:-1]
+    if kind == UP:
+        return (current - up).astype(np.uint8)
+    left = np.zeros_like(current)
+    left[:, 1:] = current[:, :-1]
+    up_left = np.zeros_like(current)
+    up_left[:, 1:] = up[:, :-1]
+    estimate = left + up - up_left
+    to_left, to_up, to_up_left = np.abs(estimate - left), np.abs(estimate - up), np.abs(estimate - up_left)
+    predictor = np.where((to_left <= to_up) & (to_left <= to_up_left), left, np.where(to_up <= to_up_left, up, up_left))
+    return (current - predictor).astype(np.uint8)
+
+
+def filtered_stream(rows: np.ndarray, kind: int) -> np.ndarray:
+    """The bytes a PNG deflates: each row filtered, after a byte naming its filter; ``(H, 1 + n) uint8``."""
+    stream = np.empty((rows.shape[0], rows.shape[1] + 1), dtype=np.uint8)
+    stream[:, 0] = kind
+    for start in range(0, len(rows), _FILTER_CHUNK_ROWS):
+        stop = min(start + _FILTER_CHUNK_ROWS, len(rows))
+        stream[start:stop, 1:] = filter_rows(rows[start:stop], kind, rows[start - 1] if start else None)
+    return stream
+
+
+def choose_layout(indices: np.ndarray, colours: int) -> tuple[int, int]:
+    """The bit depth and filter whose stream deflates smallest on a sample of blocks of rows.
+
+    Parameters
+    ----------
+    indices : numpy.ndarray
+        ``(H, W) uint8``, already in the stored palette's numbering.
+    colours : int
+        Entries of the palette.
+
+    Returns
+    -------
+    tuple of int
+        ``(depth, kind)``: the fewest bits that hold ``colours`` or 8, and one of ``FILTERS``.
+        The sample is the whole of an image of up to ``SMALL_IMAGE_BYTES`` pixels, else
+        ``_SAMPLE_BLOCKS`` blocks of ``_SAMPLE_BLOCK_ROWS`` rows spread evenly over it, compressed
+        at a fast level: a few per cent of the work of compressing the whole image once.
+    """
+    if indices.size <= SMALL_IMAGE_BYTES:
+        blocks = [indices]  # a small image is its own sample
+    else:
+        starts = np.linspace(0, len(indices) - _SAMPLE_BLOCK_ROWS, _SAMPLE_BLOCKS).astype(int)
+        blocks = [indices[start:start + _SAMPLE_BLOCK_ROWS] for start in np.unique(starts)]
+    sizes = {}
+    for depth in sorted({_bit_depth(colours), 8}):
+        for kind in FILTERS:
+            stream = np.concatenate([filtered_stream(pack_rows(block, depth), kind) for block in blocks])
+            sizes[depth, kind] = len(deflate.zlib_compress(stream, LEVEL_SAMPLE))
+    return min(sizes, key=lambda layout: (sizes[layout], layout))
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def encode_indexed_png(indices: np.ndarray, palette: np.ndarray) -> bytes:
+    """The bytes of an indexed PNG, as small as :mod:`quantize.png_encoder` makes them.
+
+    ``indices`` is ``(H, W) uint8``, each below ``len(palette)``; ``palette`` is ``(k, 3)`` or
+    ``(k, 4)`` uint8 RGB or RGBA, ``1 <= k <= 256``. Returns a PNG of colour type 3 (palette) at
+    1, 2, 4 or 8 bits a pixel (the fewest that hold k colours, or 8: :func:`choose_layout`), with
+    a tRNS chunk if any alpha is below 255. The palette is stored in :func:`palette_order`, the
+    indices renumbered to match: every pixel keeps its colour.
+    """
+    indices, palette = checked_indexed_image(indices, palette)
+    order = palette_order(palette)
+    renumber = np.empty(len(order), dtype=np.uint8)
+    renumber[order] = np.arange(len(order))
+    stored = palette[order]
+    indices = renumber[indices]
+    depth, kind = choose_layout(indices, len(stored))
+    rows = pack_rows(indices, depth)
+    stream = filtered_stream(rows, kind)
+    level = LEVEL_SMALL if rows.nbytes <= SMALL_IMAGE_BYTES else LEVEL_LARGE
+    height, width = indices.shape
+    parts = [_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, 3, 0, 0, 0)),
+             _chunk(b"PLTE", stored[:, :3].tobytes())]
+    if stored.shape[1] == 4 and (stored[:, 3] < 255).any():
+        alpha = stored[:, 3]
+        parts.append(_chunk(b"tRNS", alpha[: np.flatnonzero(alpha < 255)[-1] + 1].tobytes()))
+    parts += [_chunk(b"IDAT", deflate.zlib_compress(stream, level)), _chunk(b"IEND", b"")]
+    return b"".join(parts)
+
+
+def write_indexed_png(path, indices: np.ndarray, palette: np.ndarray, overwrite: bool = False) -> int:
+    """Write :func:`encode_indexed_png`'s file atomically (:func:`quantize.atomic_files.write_atomically`).
+
+    Returns
+    -------
+    int
+        Bytes written.
+    """
+    data = encode_indexed_png(indices, palette)
+    write_atomically(path, lambda file: file.write(data), overwrite=overwrite)
+    return len(data)

@@ -1,0 +1,221 @@
+"""Reduce an array of pixels to a palette of at most K colours and an index per pixel.
+
+The steps, each done once however many pixels share a colour: count the distinct colours
+(:mod:`quantize.colour_counts`), fit a palette to them weighted by their counts
+(:mod:`quantize.palette`), spread the colours' palette indices back to the pixels with one table
+lookup. The error, hence PSNR, is summed over distinct colours too.
+
+A :class:`Quantizer` counts the colours once and then fits palettes of any size to them, so that
+:func:`smallest_palette_reaching` tries several K for the cost of one count.
+
+Transparency: a fully transparent pixel's colour cannot be seen, so all of them share one palette
+entry (0, 0, 0, 0), and the error counts them as exact. The other pixels are clustered in RGBA,
+all four channels weighing the same, so half-transparent edges keep their alpha.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .accounting import psnr_from_mse
+from .colour_counts import colour_histogram
+from .palette import fit_palette
+
+__all__ = ["CompressError", "Quantized", "Quantizer", "quantize_pixels", "smallest_palette_reaching", "check_K"]
+
+
+class CompressError(ValueError):
+    """A mistake by the user (bad input, K out of range, an output that exists...): one line."""
+
+
+@dataclass(frozen=True, eq=False)
+class Quantized:
+    """An image as a palette and an index per pixel.
+
+    Attributes
+    ----------
+    palette : numpy.ndarray
+        ``(k, C) uint8`` with ``k <= K`` and ``C`` the input's channels (3 RGB, 4 RGBA). Entries
+        that are not opaque come first, then the rest from most to least used.
+        Fully transparent input pixels stay fully transparent (they share one entry), except at
+        K = 1, where the one entry is the mean of all pixels.
+    indices : numpy.ndarray
+        ``(H, W) uint8`` palette index of each pixel.
+    colours_in : int
+        Distinct colours of the input; for RGBA, all fully transparent pixels count as one
+        colour, whatever their hidden RGB values.
+    sse : float
+        Sum over pixels and channels of the squared difference from the input, in 8-bit units
+        (fully transparent pixels count as equal).
+    """
+
+    palette: np.ndarray
+    indices: np.ndarray
+    colours_in: int
+    sse: float
+
+    @property
+    def lossless(self) -> bool:
+        """True if every pixel is reproduced exactly (the image had at most K colours; for RGBA,
+        fully transparent pixels of any hidden colour count as one colour)."""
+        return self.sse == 0
+
+    def image(self) -> np.ndarray:
+        """The quantised image, ``palette[indices]``: ``(H, W, C) uint8``."""
+        return self.palette[self.indices]
+
+    @property
+    def psnr(self) -> float:
+        """PSNR in dB against the input, peak 255, over all channels; ``inf`` if lossless."""
+        return psnr_from_mse(self.sse / (self.indices.size * self.palette.shape[1]), peak=255.0)
+
+
+def check_K(K: int) -> int:
+    """``K`` as an int, or :class:`CompressError` unless it is a whole number from 1 to 256."""
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not 1 <= K <= 256:
+        raise CompressError(f"K must be a whole number from 1 to 256 (a PNG palette's size), got {K!r}")
+    return int(K)
+
+
+def _ordered(palette: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber a palette: entries that are not opaque first (so tRNS stays short), then by use.
+
+    The order is for readers of the file (and determinism); it does not change the PNG's size,
+    since Pillow stores palette images unfiltered and zlib is blind to a relabelling of bytes.
+    """
+    use = np.bincount(labels, weights=weights, minlength=len(palette))
+    opaque = palette[:, 3] == 255 if palette.shape[1] == 4 else np.ones(len(palette), dtype=bool)
+    order = np.lexsort((-use, opaque))
+    rank = np.empty(len(order), dtype=np.uint8)
+    rank[order] = np.arange(len(order))
+    return palette[order], rank[labels]
+
+
+class Quantizer:
+    """The colours of one image, counted once, ready to be fitted with palettes of any size.
+
+    Parameters
+    ----------
+    pixels : numpy.ndarray
+        ``(H, W, 3)`` or ``(H, W, 4)`` uint8, RGB or RGBA. An alpha channel that is 255
+        everywhere is clustered as RGB (and put back on the palette).
+    """
+
+    def __init__(self, pixels: np.ndarray) -> None:
+        pixels = np.asarray(pixels)
+        if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+            raise ValueError(f"pixels must be (H, W, 3) or (H, W, 4) uint8, got {pixels.dtype} {pixels.shape}")
+        self._opaque_alpha = pixels.shape[2] == 4 and bool((pixels[..., 3] == 255).all())
+        if self._opaque_alpha:
+            pixels = pixels[..., :3]
+        elif pixels.shape[2] == 4:
+            hidden = (pixels[..., 3] == 0) & pixels[..., :3].any(axis=2)
+            if hidden.any():
+                pixels = pixels.copy()
+                pixels[hidden] = 0  # an invisible colour is no colour: one entry serves them all
+        self._histogram = colour_histogram(pixels)
+
+    @property
+    def colours(self) -> int:
+        """Distinct colours of the image (fully transparent pixels count as one)."""
+        return len(self._histogram)
+
+    def quantize(self, K: int, seed: int = 0) -> Quantized:
+        """The palette of at most ``K`` colours with the least squared error, and every pixel's index.
+
+        Parameters
+        ----------
+        K : int
+            Largest number of colours, 1 to 256.
+        seed : int, optional
+            Seeds every random choice; the same pixels, K and seed give the same result.
+
+        Returns
+        -------
+        Quantized
+            An image with at most K colours is kept exactly (``lossless``).
+        """
+        K = check_K(K)
+        counts = self._histogram
+        colours, weights = counts.colours, counts.counts.astype(np.float64)
+        if len(counts) <= K:
+            palette, labels, sse = colours, np.arange(len(colours), dtype=np.uint8), 0.0
+        else:
+            transparent = np.flatnonzero(colours[:, 3] == 0) if colours.shape[1] == 4 else []
+            if len(transparent) and K >= 2:
+                # Fully transparent pixels get an exact entry of their own; the rest share K - 1.
+                others = np.ones(len(colours), dtype=bool)
+                others[transparent] = False
+                fit = fit_palette(colours[others], weights[others], K - 1, seed)
+                palette = np.vstack([np.zeros((1, 4), np.uint8), fit.palette])
+                labels = np.zeros(len(colours), dtype=np.uint8)
+                labels[others] = fit.labels + 1
+            else:
+                fit = fit_palette(colours, weights, K, seed)
+                palette, labels = fit.palette, fit.labels
+            sse = fit.sse
+        palette, labels = _ordered(palette, labels, weights)
+        if self._opaque_alpha:
+            palette = np.hstack([palette, np.full((len(palette), 1), 255, np.uint8)])
+        return Quantized(palette, counts.per_pixel(labels), len(counts), float(sse))
+
+
+def quantize_pixels(pixels: np.ndarray, K: int, seed: int = 0) -> Quantized:
+    """Reduce an image to at most ``K`` colours that minimise the squared error (maximise PSNR).
+
+    ``Quantizer(pixels).quantize(K, seed)``: ``pixels`` is ``(H, W, 3)`` or ``(H, W, 4)`` uint8,
+    K from 1 to 256; the same input, K and seed give the same result. An image with at most K
+    colours is kept exactly (``lossless``). Raises :class:`CompressError` if K is out of range.
+    """
+    K = check_K(K)
+    return Quantizer(pixels).quantize(K, seed)
+
+
+def smallest_palette_reaching(quantizer: Quantizer, min_psnr: float, K: int, seed: int = 0,
+                              finish: Callable[[Quantized], Quantized] | None = None) -> tuple[Quantized, bool]:
+    """The fewest colours, at most ``K``, whose result reaches a PSNR, from one colour count.
+
+    PSNR grows with the number of colours, so a bisection over 1..K finds the smallest that
+    reaches the target in about ``log2(K)`` palette fits (8 at K = 256), all on the colours
+    counted once by ``quantizer``. Should PSNR dip as K grows (it can, by a hair, since each
+    palette is a local optimum), the result still reaches the target; a smaller K might too.
+
+    Parameters
+    ----------
+    quantizer : Quantizer
+        The image's colours.
+    min_psnr : float
+        The target, in dB.
+    K : int
+        Most colours allowed, 1 to 256.
+    seed : int, optional
+        Seeds each fit.
+    finish : callable, optional
+        Applied to each candidate before its PSNR is judged (dithering, say), so that the target
+        holds for what is written.
+
+    Returns
+    -------
+    quantized : Quantized
+        The smallest palette found that reaches ``min_psnr``; if even ``K`` colours do not, the
+        ``K``-colour result.
+    reached : bool
+        Whether ``quantized.psnr >= min_psnr``.
+    """
+    K = check_K(K)
+    finish = finish or (lambda quantized: quantized)
+    best = finish(quantizer.quantize(K, seed))
+    if best.psnr < min_psnr:
+        return best, False
+    low, high = 0, K  # low colours do not reach the target (0: none tried), high colours do
+    while high - low > 1:
+        middle = (low + high) // 2
+        candidate = finish(quantizer.quantize(middle, seed))
+        if candidate.psnr >= min_psnr:
+            best, high = candidate, middle
+        else:
+            low = middle
+    return best, True

@@ -1,0 +1,253 @@
+"""compress.py with many inputs: --out-dir, -j N, a line per file or a progress bar, a summary, exit status."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import re
+import signal
+import subprocess
+import sys
+import time
+import types
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import compress
+from quantize.batch import FileJob, _outcome, compress_many, plan_jobs
+from tests.test_compress_cli import assert_one_error_line, run_main
+
+ROOT = Path(__file__).resolve().parent.parent
+PHOTOS = ["chelsea_small.png", "chelsea.png", "coffee.png", "china.jpg"]
+
+
+@pytest.fixture
+def photos(tmp_path) -> list[Path]:
+    """Copies of four of the repository's photos in tmp_path/in, and an empty tmp_path/out."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    paths = []
+    for name in PHOTOS:
+        path = tmp_path / "in" / name
+        path.write_bytes((ROOT / "images" / name).read_bytes())
+        paths.append(path)
+    return paths
+
+
+def folder(path: Path) -> list[str]:
+    """Every name in a folder, hidden temporary files included."""
+    return sorted(p.name for p in path.iterdir())
+
+
+def summary_figures(line: str) -> dict[str, str]:
+    pattern = (r"(?P<files>\d+) files: (?P<written>\d+) written(?:, (?P<failed>\d+) failed)?; "
+               r"(?P<bytes_in>[\d,]+) -> (?P<bytes_out>[\d,]+) bytes, ratio [\d.]+; mean PSNR (?P<psnr>[\d.]+) dB; "
+               r"[\d.]+ s")
+    match = re.fullmatch(pattern, line)
+    assert match, line
+    return match.groupdict()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_many_files_into_a_folder(capsys, photos, tmp_path, jobs):
+    status, out, err = run_main(capsys, *photos, "--out-dir", tmp_path / "out", "-k", "32", "-j", jobs)
+    assert status == 0 and err == ""
+    written = [tmp_path / "out" / f"{p.stem}-k32.png" for p in photos]
+    assert folder(tmp_path / "out") == sorted(p.name for p in written)
+    lines = out.strip().splitlines()
+    assert len(lines) == len(photos) + 1  # one line a file, then the summary
+    for path, target in zip(photos, written):
+        line = next(line for line in lines if line.startswith(f"{path} -> {target}  "))
+        assert f"-> {target.stat().st_size:,} bytes" in line and "32 colours" in line
+    figures = summary_figures(lines[-1])
+    assert figures["files"] == figures["written"] == "4" and figures["failed"] is None
+    assert int(figures["bytes_in"].replace(",", "")) == sum(p.stat().st_size for p in photos)
+    assert int(figures["bytes_out"].replace(",", "")) == sum(p.stat().st_size for p in written)
+    psnrs = [float(re.search(r"PSNR ([\d.]+) dB", line).group(1)) for line in lines[:-1]]
+    assert float(figures["psnr"]) == pytest.approx(np.mean(psnrs), abs=0.01)
+
+
+def test_beside_each_input_by_default_and_the_same_bytes_whatever_the_jobs(capsys, photos, tmp_path):
+    assert run_main(capsys, *photos, "-j", "2")[0] == 0
+    beside = {p.name: p.with_name(f"{p.stem}-k16.png").read_bytes() for p in photos}
+    assert run_main(capsys, *photos, "--out-dir", tmp_path / "out")[0] == 0  # one at a time
+    assert {p.name: (tmp_path / "out" / f"{p.stem}-k16.png").read_bytes() for p in photos} == beside
+
+
+def test_a_bad_file_fails_alone(capsys, photos, tmp_path):
+    bad = tmp_path / "in" / "notes.png"
+    bad.write_text("not a picture")
+    missing = tmp_path / "in" / "missing.jpg"
+    status, out, err = run_main(capsys, photos[0], bad, missing, photos[1], "--out-dir", tmp_path / "out", "-j", "2")
+    assert status == 2
+    assert set(err.splitlines()) == {f"error: {bad}: not an image file Pillow can read",
+                                     f"error: {missing}: no such file"}
+    assert folder(tmp_path / "out") == ["chelsea-k16.png", "chelsea_small-k16.png"]  # the others are written
+    assert out.splitlines()[-1].startswith("4 files: 2 written, 2 failed; ")
+
+
+def test_an_existing_output_names_its_input(capsys, photos, tmp_path):
+    (tmp_path / "out" / "coffee-k16.png").write_bytes(b"keep")
+    status, _, err = run_main(capsys, *photos, "--out-dir", tmp_path / "out")
+    assert status == 2 and (tmp_path / "out" / "coffee-k16.png").read_bytes() == b"keep"
+    assert err == f"error: {photos[2]}: {tmp_path / 'out' / 'coffee-k16.png'} already exists (use --force to overwrite it)\n"
+
+
+def test_two_inputs_with_one_output_name(capsys, photos, tmp_path):
+    twin = tmp_path / "in" / "chelsea_small.jpg"
+    Image.open(photos[0]).save(twin)
+    status, out, err = run_main(capsys, photos[0], twin, "--out-dir", tmp_path / "out")
+    assert status == 2
+    assert err == (f"error: {twin}: its output {tmp_path / 'out' / 'chelsea_small-k16.png'} is also that of "
+                   f"{photos[0]}; not compressed\n")
+    assert folder(tmp_path / "out") == ["chelsea_small-k16.png"]
+    assert plan_jobs(["a.png", "b/a.png", "a.png"], 8, "o")[2].clash == Path("a.png")
+
+
+def test_skipped_files_give_status_98_and_are_counted(capsys, photos, tmp_path):
+    assert run_main(capsys, photos[0], "-o", tmp_path / "small.png")[0] == 0
+    status, out, err = run_main(capsys, photos[1], tmp_path / "small.png", "--out-dir", tmp_path / "out",
+                                "--skip-if-larger")
+    assert status == 98
+    assert err.startswith(f"skipped: {tmp_path / 'small.png'}: the PNG would be ")
+    assert out.splitlines()[-1].startswith("2 files: 1 written, 1 skipped (not smaller); ")
+    assert folder(tmp_path / "out") == ["chelsea-k16.png"]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["{a}", "{b}", "-o", "{tmp}/x.png"], ["with several inputs, use --out-dir"]),
+    (["{a}", "{b}", "--compare", "{tmp}/x.png"], ["--compare draws one figure"]),
+    (["{a}", "-", "--out-dir", "{tmp}/out"], ["- (standard input) is one image"]),
+    (["{a}", "-o", "{tmp}/x.png", "--out-dir", "{tmp}/out"], ["not both"]),
+    (["{a}", "{b}", "--out-dir", "{tmp}/nowhere"], ["--out-dir", "no such folder"]),
+    (["{a}", "{b}", "-j", "0"], ["-j", "at least 1"]),
+    (["{a}", "{b}", "-j", "two"], ["-j", "not a whole number"]),
+    (["{a}", "{b}", "-k", "300"], ["K must be"]),
+])
+def test_mistakes_with_many_inputs_are_one_line_and_nothing_is_written(capsys, photos, tmp_path, argv, words):
+    fill = {"{a}": str(photos[0]), "{b}": str(photos[1])}
+    status, out, err = run_main(capsys, *[fill.get(a, a).replace("{tmp}", str(tmp_path)) for a in argv])
+    assert_one_error_line(status, err, *words)
+    assert folder(tmp_path / "in") == sorted(PHOTOS) and folder(tmp_path / "out") == []
+
+
+def test_one_input_into_out_dir_gets_the_full_report(capsys, photos, tmp_path):
+    status, out, _ = run_main(capsys, photos[0], "--out-dir", tmp_path / "out")
+    assert status == 0 and f"output   {tmp_path / 'out' / 'chelsea_small-k16.png'}  (K = 16)" in out
+
+
+class FakeBar:
+    """Stands in for tqdm (not a dependency of this project): records what the command does with it."""
+
+    instances: list[FakeBar] = []
+
+    def __init__(self, total, unit, file, dynamic_ncols):
+        self.total, self.file, self.steps, self.written, self.closed = total, file, 0, [], False
+        FakeBar.instances.append(self)
+
+    def update(self, n):
+        self.steps += n
+
+    def write(self, line, file):
+        self.written.append(line)
+
+    def close(self):
+        self.closed = True
+
+
+def test_a_progress_bar_when_stderr_is_a_terminal_and_tqdm_is_installed(capsys, photos, tmp_path, monkeypatch):
+    module = types.ModuleType("tqdm")
+    module.tqdm = FakeBar
+    module.__spec__ = importlib.machinery.ModuleSpec("tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm", module)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    FakeBar.instances.clear()
+    bad = tmp_path / "in" / "bad.png"
+    bad.write_text("no")
+    status, out, err = run_main(capsys, *photos, bad, "--out-dir", tmp_path / "out")
+    (bar,) = FakeBar.instances
+    assert status == 2 and bar.total == bar.steps == 5 and bar.closed
+    assert bar.written == [f"error: {bad}: not an image file Pillow can read"]  # errors above the bar
+    assert out.splitlines()[0].startswith("5 files: 4 written, 1 failed")  # no line a file: the bar shows them
+
+
+def test_no_progress_bar_without_a_terminal_even_with_tqdm(capsys, photos, tmp_path, monkeypatch):
+    module = types.ModuleType("tqdm")
+    module.tqdm = FakeBar
+    module.__spec__ = importlib.machinery.ModuleSpec("tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm", module)
+    FakeBar.instances.clear()
+    status, out, _ = run_main(capsys, *photos[:2], "--out-dir", tmp_path / "out")
+    assert status == 0 and FakeBar.instances == [] and len(out.splitlines()) == 3
+
+
+def test_a_worker_that_dies_fails_its_file():
+    future = Future()
+    future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+    outcome = _outcome(future, FileJob(Path("big.tif"), Path("big-k16.png")))
+    assert outcome.report is None and "big.tif: not compressed: a worker process died" in outcome.message
+
+
+def test_compress_many_reports_each_outcome_as_it_arrives(photos, tmp_path):
+    seen = []
+    summary = compress_many(plan_jobs(photos[:2], 8, tmp_path / "out"), {"K": 8}, workers=2, on_outcome=seen.append)
+    assert sorted(o.input_path.name for o in seen) == sorted(p.name for p in photos[:2])
+    assert summary.files == summary.written == 2 and summary.failed == 0
+
+
+def test_sigterm_stops_every_worker_and_leaves_no_partial_file(tmp_path):
+    """SIGTERM to the command while two workers compress: files already written stay, none is partial."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    big = Image.open(ROOT / "images" / "china.jpg").resize((1200, 900))
+    inputs = [tmp_path / "in" / f"big{i}.png" for i in range(8)]
+    for path in inputs:
+        big.save(path)
+    process = subprocess.Popen([sys.executable, str(ROOT / "compress.py"), *map(str, inputs), "-k", "256",
+                                "--out-dir", str(tmp_path / "out"), "-j", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(p.suffix == ".png" for p in (tmp_path / "out").iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)  # until the first file is written: both workers are at work, six files wait
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 143, (out, err)
+    assert err.splitlines()[-1] == "error: stopped by SIGTERM; no partial file left" and "Traceback" not in err
+    time.sleep(0.5)  # a worker left running would write meanwhile
+    written = folder(tmp_path / "out")
+    assert 1 <= len(written) < len(inputs)
+    for name in written:
+        assert not name.startswith("."), name  # no temporary file
+        with Image.open(tmp_path / "out" / name) as img:
+            img.load()  # every file there is whole
+
+
+def test_the_batch_example_in_docs_compress_md(capsys, tmp_path, monkeypatch):
+    """docs/compress.md shows this run; every figure in it but the times is kept true here."""
+    monkeypatch.chdir(ROOT)
+    example = (ROOT / "docs" / "compress.md").read_text()
+    (tmp_path / "small").mkdir()
+    inputs = ["images/chelsea.png", "images/coffee.png", "images/flower.jpg"]
+    status, out, _ = run_main(capsys, *inputs, "--out-dir", tmp_path / "small", "-k", "32", "-j", "2")
+    assert status == 0
+    without_times = re.compile(r", [\d.]+ s$|; [\d.]+ s$")
+    shown = [without_times.sub("", line) for line in example.splitlines()]
+    for line in out.replace(f"{tmp_path / 'small'}/", "small/").splitlines():
+        assert without_times.sub("", line) in shown, line
+
+
+def test_a_reader_that_goes_away_stops_the_batch_with_one_line(photos, tmp_path):
+    """compress.py *.png | head -1: the first line is read, then the pipe closes."""
+    process = subprocess.Popen([sys.executable, str(ROOT / "compress.py"), *map(str, photos), "--out-dir",
+                                str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = process.stdout.readline()
+    process.stdout.close()
+    err = process.stderr.read()
+    assert first.startswith(str(photos[0]))
+    assert process.wait(timeout=60) == 2 and "Traceback" not in err
+    assert err.splitlines()[-1] == "error: standard output was closed; stopped, no partial file left"
+    assert not [name for name in folder(tmp_path / "out") if name.startswith(".")]
