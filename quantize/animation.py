@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from .plots import cluster_colours
-from .png_writer import write_atomically
+from .atomic_files import write_atomically
 
 __all__ = ["KMeansSteps", "kmeans_steps", "kmeans_animation", "save_gif"]
 
@@ -235,7 +235,7 @@ def save_gif(animation: FuncAnimation, path: str | os.PathLike, fps: float = 1.5
     """Write an animation as a looping GIF, atomically, with matplotlib's PillowWriter.
 
     The GIF is made in a temporary folder, then written beside ``path`` and renamed over it
-    (:func:`quantize.png_writer.write_atomically`), so a failure leaves the old file or none.
+    (:func:`quantize.atomic_files.write_atomically`), so a failure leaves the old file or none.
 
     Parameters
     ----------

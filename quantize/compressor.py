@@ -31,9 +31,6 @@ from .dithering import dither
 from .image_io import DecodedImage, ImageReadError, decode_image, image_to_array
 from .png_encoder import encode_indexed_png
 from .quantizer import CompressError, Quantized, Quantizer, check_K, smallest_palette_reaching
-# quantize_pixels lives in quantize.quantizer; still importable from here, where it used to live
-# (utils.py on main imports it from here).
-from .quantizer import quantize_pixels  # noqa: F401
 
 T = TypeVar("T")
 

@@ -12,10 +12,6 @@ import zlib
 import numpy as np
 from PIL import Image
 
-# Its home is quantize.atomic_files; still importable from here, where it used to live, for the
-# modules that import it from here (quantize/animation.py on main).
-from .atomic_files import write_atomically  # noqa: F401
-
 __all__ = ["checked_indexed_image", "indexed_png_image", "png_save_options"]
 
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from quantize.accounting import psnr, to_uint8
 from quantize.baselines import fast_octree, grid_levels, median_cut, random_codebook, uniform_grid
-from quantize.compressor import quantize_pixels
+from quantize.quantizer import quantize_pixels
 from quantize.image_io import load_image
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import compress
 from quantize.batch import FileJob, _outcome, compress_many, plan_jobs
 from tests.test_compress_cli import assert_one_error_line, run_main
 
