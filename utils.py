@@ -270,22 +270,9 @@ def animate_kmeans(X: np.ndarray, initial_centroids: np.ndarray, find_closest_ce
                    max_iters: int = 10):
     """K-means on 2-D data, animated with your two functions, as an image the notebook shows.
 
-    Parameters
-    ----------
-    X : numpy.ndarray
-        ``(m, 2)`` examples.
-    initial_centroids : numpy.ndarray
-        ``(K, 2)`` centroids to start from.
-    find_closest_centroids, compute_centroids : callable
-        The two steps of K-means.
-    max_iters : int, optional
-        Most iterations to show.
-
-    Returns
-    -------
-    IPython.display.Image
-        The GIF (one frame a state, the last held), with a text alternative. The same inputs give
-        the same bytes.
+    Takes what :func:`quantize.animation.kmeans_animation` takes, and returns an
+    ``IPython.display.Image`` of the GIF (one frame a state, the last held) with a text alternative.
+    The same inputs give the same bytes.
     """
     from IPython.display import Image as Shown
 

@@ -28,8 +28,9 @@ from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .plots import cluster_colours
 from .atomic_files import write_atomically
+from .measure import broadcast_assignment, distortion
+from .plots import cluster_colours
 
 __all__ = ["KMeansSteps", "kmeans_steps", "kmeans_animation", "save_gif"]
 
@@ -60,10 +61,6 @@ class KMeansSteps:
     idx: np.ndarray
     J: np.ndarray
     converged: bool
-
-
-def _distortion(X: np.ndarray, idx: np.ndarray, centroids: np.ndarray) -> float:
-    return float(np.mean(np.sum((X - centroids[idx]) ** 2, axis=1)))
 
 
 def _checked_idx(idx, m: int, K: int) -> np.ndarray:
@@ -119,7 +116,7 @@ def kmeans_steps(X: np.ndarray, initial_centroids: np.ndarray, find_closest_cent
         raise ValueError(f"max_iters must be a whole number, 0 or more, got {max_iters!r}")
     m, K = len(X), len(centroids)
     idx = _checked_idx(find_closest_centroids(X, centroids), m, K)
-    history, assignments, distortions = [centroids], [idx], [_distortion(X, idx, centroids)]
+    history, assignments, distortions = [centroids], [idx], [distortion(X, centroids, idx)]
     converged = False
     for _ in range(max_iters):
         new_centroids = np.array(compute_centroids(X, idx, K), dtype=np.float64)
@@ -133,7 +130,7 @@ def kmeans_steps(X: np.ndarray, initial_centroids: np.ndarray, find_closest_cent
         idx = new_idx
         history.append(centroids)
         assignments.append(idx)
-        distortions.append(_distortion(X, idx, centroids))
+        distortions.append(distortion(X, centroids, idx))
         if converged:
             break
     return KMeansSteps(np.stack(history), np.stack(assignments), np.array(distortions), converged)
@@ -271,16 +268,6 @@ TOY_DATA = Path(__file__).resolve().parent.parent / "data" / "toy_points.csv"
 TOY_INITIAL_CENTROIDS = np.array([[3.0, 3.0], [6.0, 2.0], [8.0, 5.0]])  # the notebook's three
 
 
-def _reference_find_closest_centroids(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    """The index of each example's closest centroid: ``(m,) intp``, ties to the lowest index.
-
-    The plain broadcast: an ``(m, K, n)`` array of differences, tiny for 300 points and three
-    centroids in the plane (it would not be for the pixels of an image).
-    """
-    squared_distances = np.sum((X[:, None, :] - centroids[None, :, :]) ** 2, axis=2)
-    return np.argmin(squared_distances, axis=1)
-
-
 def _reference_compute_centroids(X: np.ndarray, idx: np.ndarray, K: int) -> np.ndarray:
     """The mean of each cluster's examples: ``(K, n) float64``, a NaN row for an empty cluster."""
     return np.array([X[idx == k].mean(axis=0) if np.any(idx == k) else np.full(X.shape[1], np.nan)
@@ -296,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     X = np.loadtxt(TOY_DATA, delimiter=",", skiprows=1, dtype=np.float64)
-    animation = kmeans_animation(X, TOY_INITIAL_CENTROIDS, _reference_find_closest_centroids,
+    animation = kmeans_animation(X, TOY_INITIAL_CENTROIDS, broadcast_assignment,  # tiny for 300 points
                                  _reference_compute_centroids, max_iters=args.max_iters)
     size = save_gif(animation, args.out, fps=args.fps)
     print(f"wrote {args.out}: {size:,} bytes in {time.perf_counter() - started:.1f} s")

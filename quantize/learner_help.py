@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import linecache
 import re
-import time
 
 import numpy as np
 from matplotlib import pyplot as plt
+
+from .measure import best_seconds
 
 __all__ = ["EXERCISES", "TooSlowForThisCell", "describe_figures", "explain_unfinished_work", "figure_description",
            "stop_if_too_slow"]
@@ -39,31 +40,27 @@ class TooSlowForThisCell(RuntimeError):
         return [f"{type(self).__name__}: {self}"]
 
 
-def _innermost_frame(tb):
+def _innermost(tb):
+    """The traceback entry of the innermost frame: where the error was raised."""
     while tb.tb_next is not None:
         tb = tb.tb_next
-    return tb.tb_frame
+    return tb
 
 
 def _one_line(etype, value, tb) -> str | None:
     """The message for an unfinished exercise or a cell run too early, or None for any other error."""
-    frame = _innermost_frame(tb)
+    innermost = _innermost(tb)
+    frame = innermost.tb_frame
     if issubclass(etype, NotImplementedError) and frame.f_code.co_name in EXERCISES:
         function = frame.f_code.co_name
         return (f"{function} is not implemented yet: finish {EXERCISES[function]} first (replace "
                 "`raise NotImplementedError(...)` in its cell with your code, and run that cell), then run this cell again.")
     if issubclass(etype, NameError) and frame.f_code.co_name == "<module>":
-        line = linecache.getline(frame.f_code.co_filename, _innermost_line(tb)).strip()
-        where = f" (line {_innermost_line(tb)}: `{line}`)" if line else ""
+        line = linecache.getline(frame.f_code.co_filename, innermost.tb_lineno).strip()
+        where = f" (line {innermost.tb_lineno}: `{line}`)" if line else ""
         return (f"{value}{where}. If an earlier cell makes it, run the cells above this one in order (Run > Run All "
                 "Above Selected Cell), and if one of them stops, do what it says first; if not, check the spelling.")
     return None
-
-
-def _innermost_line(tb) -> int:
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    return tb.tb_lineno
 
 
 def _handler(shell, etype, value, tb, tb_offset=None):
@@ -88,18 +85,6 @@ def explain_unfinished_work() -> None:
     shell = get_ipython()
     if shell is not None:
         shell.set_custom_exc((NotImplementedError, NameError), _handler)
-
-
-def _seconds_per_call(function, args) -> float:
-    """The best of three calls (one, if that one already takes a second): a first call pays for warming up."""
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        function(*args)
-        best = min(best, time.perf_counter() - start)
-        if best > 1.0:
-            break
-    return best
 
 
 def stop_if_too_slow(find_closest_centroids, compute_centroids, X: np.ndarray, Ks, iterations: int, runs: int = 1,
@@ -130,8 +115,9 @@ def stop_if_too_slow(find_closest_centroids, compute_centroids, X: np.ndarray, K
     sample = X[rng.choice(len(X), size=min(SAMPLE_PIXELS, len(X)), replace=False)]
     closest = means = 0.0
     for K in Ks:
-        closest += _seconds_per_call(find_closest_centroids, (sample, sample[:K].astype(np.float64)))
-        means += _seconds_per_call(compute_centroids, (sample, rng.integers(0, K, size=len(sample)), K))
+        # Best of three calls (a first call pays for warming up), or of one that already takes a second.
+        closest += best_seconds(find_closest_centroids, (sample, sample[:K].astype(np.float64)), 3, enough=1.0)
+        means += best_seconds(compute_centroids, (sample, rng.integers(0, K, size=len(sample)), K), 3, enough=1.0)
     scale = len(X) / len(sample) * iterations * runs
     total = (closest + means) * scale
     if total <= max_seconds:

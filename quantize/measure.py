@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Agreement", "agreement", "assignment_memory", "broadcast_assignment", "chunked_assignment",
-           "double_loop_assignment", "race_assignment", "worst_square"]
+__all__ = ["Agreement", "agreement", "assignment_memory", "best_seconds", "broadcast_assignment", "chunked_assignment",
+           "distortion", "double_loop_assignment", "race_assignment", "worst_square"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class Agreement:
         ])
 
 
-def _distortion(X: np.ndarray, centroids: np.ndarray, idx: np.ndarray) -> float:
+def distortion(X: np.ndarray, centroids: np.ndarray, idx: np.ndarray) -> float:
+    """J, the mean squared distance from each example to its centroid: ``(m, n)``, ``(K, n)``, ``(m,)`` in."""
     return float(np.mean(np.sum((X - centroids[idx]) ** 2, axis=1)))
 
 
@@ -62,8 +63,8 @@ def agreement(X: np.ndarray, centroids_a: np.ndarray, idx_a: np.ndarray, centroi
     """
     return Agreement(len(X), int(np.sum(np.asarray(idx_a) == np.asarray(idx_b))),
                      float(np.max(np.abs(np.asarray(centroids_a) - np.asarray(centroids_b)))),
-                     _distortion(X, np.asarray(centroids_a), np.asarray(idx_a)),
-                     _distortion(X, np.asarray(centroids_b), np.asarray(idx_b)), tolerance)
+                     distortion(X, np.asarray(centroids_a), np.asarray(idx_a)),
+                     distortion(X, np.asarray(centroids_b), np.asarray(idx_b)), tolerance)
 
 
 def double_loop_assignment(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
@@ -92,7 +93,7 @@ def chunked_assignment(X: np.ndarray, centroids: np.ndarray, rows: int = 16_384)
     return idx
 
 
-def _best_seconds(function, args, repeat: int, enough: float = np.inf) -> float:
+def best_seconds(function, args, repeat: int, enough: float = np.inf) -> float:
     """The best of ``repeat`` calls, or of fewer once one has taken ``enough`` seconds."""
     best = np.inf
     for _ in range(repeat):
@@ -115,11 +116,11 @@ def race_assignment(find_closest_centroids, X: np.ndarray, centroids: np.ndarray
     from sklearn.metrics import pairwise_distances_argmin
 
     sample = X[np.random.default_rng(seed).choice(len(X), size=min(loop_sample, len(X)), replace=False)]
-    loop = _best_seconds(double_loop_assignment, (sample, centroids), 1) * len(X) / len(sample)
+    loop = best_seconds(double_loop_assignment, (sample, centroids), 1) * len(X) / len(sample)
     return [
         (f"a Python loop over examples and centroids ({len(sample):,} pixels, scaled to {len(X):,})", loop),
-        ("your find_closest_centroids", _best_seconds(find_closest_centroids, (X, centroids), 3, enough=1.0)),
-        ("scikit-learn's pairwise_distances_argmin", _best_seconds(pairwise_distances_argmin, (X, centroids), 3)),
+        ("your find_closest_centroids", best_seconds(find_closest_centroids, (X, centroids), 3, enough=1.0)),
+        ("scikit-learn's pairwise_distances_argmin", best_seconds(pairwise_distances_argmin, (X, centroids), 3)),
     ]
 
 

@@ -162,7 +162,7 @@ def plot_rgb_space(pixels: np.ndarray, colours: np.ndarray | None = None,
     colours = pixels if colours is None else np.asarray(colours, dtype=float)
     centroid_colours = None if centroids is None else np.clip(np.asarray(centroids, dtype=float), 0, 1)
     if clusters is not None:
-        distinct = _distinct_colours(len(centroids) if centroids is not None else int(np.max(clusters)) + 1)
+        distinct = cluster_colours(len(centroids) if centroids is not None else int(np.max(clusters)) + 1)[:, :3]
         colours, centroid_colours = distinct[np.asarray(clusters)], distinct[: len(centroids) if centroids is not None else 0]
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(pixels), size=min(sample, len(pixels)), replace=False)
@@ -186,13 +186,6 @@ def plot_rgb_space(pixels: np.ndarray, colours: np.ndarray | None = None,
     ax.view_init(elev=20, azim=-60)
     ax.set_box_aspect(None, zoom=0.88)  # room for the axis labels inside the figure
     return fig
-
-
-def _distinct_colours(k: int) -> np.ndarray:
-    """``(k, 3)`` colours far apart from each other: tab20's, then evenly spaced hues."""
-    if k <= 20:
-        return np.asarray(plt.get_cmap("tab20").colors)[:k]
-    return plt.get_cmap("hsv")(np.linspace(0, 1, k, endpoint=False))[:, :3]
 
 
 def plot_palette(palette: np.ndarray, counts: np.ndarray | None = None, ax=None,

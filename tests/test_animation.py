@@ -15,11 +15,12 @@ from sklearn.cluster import KMeans
 
 from quantize import animation as anim
 from quantize.animation import HOLD_FRAMES, kmeans_animation, kmeans_steps, save_gif
+from quantize.measure import broadcast_assignment
 from quantize.plots import cluster_colours
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED_GIF = ROOT / "docs" / "kmeans.gif"
-find = anim._reference_find_closest_centroids
+find = broadcast_assignment
 compute = anim._reference_compute_centroids
 
 
