@@ -164,7 +164,7 @@ def _to_8bit(img: Image.Image) -> tuple[np.ndarray, list[str]]:
         changed.append("CMYK converted to RGB (Pillow's simple formula, no colour profile)")
     elif img.mode not in _EXACT_MODES:
         changed.append(f"mode {img.mode} converted to {target} by Pillow")
-    return np.asarray(img.convert(target)), changed
+    return np.asarray(img if img.mode == target else img.convert(target)), changed
 
 
 def _float_to_8bit(samples: np.ndarray) -> tuple[np.ndarray, list[str]]:

@@ -6,12 +6,14 @@ stages, each on a finer version of the same weighted histogram:
 1. *Start*: bins of 5 bits a channel (4 for RGBA): a few thousand weighted means. Several starts
    are tried when K is small, where K-means is most sensitive to its start and each run is
    cheap: median cut along principal axes, median cut along colour axes, greedy k-means++
-   (seeded). The start with the lowest error after Lloyd iterations wins, and a few swaps of its
+   (seeded). The start with the lowest error after Lloyd iterations wins, and swaps of its
    least useful centre try to improve it (:func:`~quantize.weighted_kmeans.swap_search`).
-2. *Refine*: Lloyd iterations on bins of 6 bits a channel (5 for RGBA): tens of thousands.
+2. *Refine*: a few Lloyd iterations on bins of 6 bits a channel (5 for RGBA): tens of thousands.
 3. *Finish*: Lloyd iterations on the distinct colours themselves, as many as a fixed work budget
    allows (at least one: every colour's own nearest centre, then the means), then round the
-   centres to 8 bits and give each colour its nearest 8-bit palette entry.
+   centres to 8 bits and give each colour its nearest 8-bit palette entry. Where the centres
+   are far apart compared with the 6-bit bins (small K), a bin whose colours all have the same
+   nearest centre is handled as one point, exactly (:mod:`quantize.grouped_kmeans`).
 
 A level that would not be smaller than the next (a small image) is skipped. Bin means, not bin
 centres nor a subsample of pixels, carry each bin, because rare saturated colours matter (a
@@ -26,8 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .colour_counts import bin_means
-from .weighted_kmeans import kmeans_plus_plus, lloyd, median_cut, nearest_centre, swap_search
+from .colour_counts import bin_index
+from .grouped_kmeans import group_points, grouped_assignment, grouped_lloyd, worth_grouping
+from .weighted_kmeans import centre_means, kmeans_plus_plus, lloyd, median_cut, nearest_centre, swap_search
 
 __all__ = ["PaletteFit", "fit_palette"]
 
@@ -35,10 +38,14 @@ FINE_BITS = 6  # for RGB; the coarse level has one bit less
 # Work allowed for the Lloyd iterations on the distinct colours, in units of one colour against
 # one centre; an iteration costs about ``colours x (K + 32)`` (the 32: the updates and distances
 # that do not depend on K), so a photo with many colours gets few iterations at large K.
-FINISH_BUDGET = 2.0e8
-MAX_ITER = 100
-# Swaps tried after the best start (see swap_search); at large K they cost time and gain nothing.
-SWAP_TRIALS = 10
+FINISH_BUDGET = 1.0e8
+FINISH_MIN_ITER = 1  # the finish always runs at least this many iterations
+MAX_ITER = 100  # Lloyd on the coarse bins runs to convergence, or this many iterations
+REFINE_MAX_ITER = 10  # on the fine bins, a few iterations: most of the gain, at large K too
+# Swaps tried after the best start, up to K = SWAP_MAX_K (see swap_search): each trial runs
+# SWAP_PROBE_ITER Lloyd iterations and goes on to convergence only if it is already better.
+SWAP_TRIALS = 40
+SWAP_PROBE_ITER = 5
 SWAP_MAX_K = 128
 
 
@@ -102,13 +109,20 @@ def fit_palette(colours: np.ndarray, weights: np.ndarray, K: int, seed: int = 0)
         return _grey_palette(colours, weights, K)
 
     # The levels, coarse to fine; a level is used only if it is much smaller than the next.
-    levels = [(colours.astype(np.float32), weights)]
+    colours32 = colours.astype(np.float32)
+    levels = [(colours32, weights)]
     # Bins of 6 and 5 bits a channel for RGB; 5 and 4 for RGBA, whose bins are 16 times as many.
+    # The fine bins also group the colours for the finish (quantize.grouped_kmeans).
     fine_bits = FINE_BITS if colours.shape[1] == 3 else FINE_BITS - 1
-    for bits in (fine_bits, fine_bits - 1):
-        means, bin_weights = bin_means(colours, weights, bits)
+    fine = group_points(colours, weights, bin_index(colours, fine_bits), 1 << (8 - fine_bits))
+    grouped = False
+    # Each fine bin lies in one coarse bin, so the coarse means are means of the fine ones.
+    coarse_of = bin_index(fine.corner, fine_bits - 1)
+    coarse = centre_means(fine.means, fine.weights, coarse_of, int(coarse_of.max()) + 1)
+    for means, bin_weights in ((fine.means, fine.weights), coarse):
         if 4 * K <= len(means) <= len(levels[0][0]) // 2:
             levels.insert(0, (means.astype(np.float32), bin_weights))
+            grouped = grouped or means is fine.means
 
     points, point_weights = levels[0]
     best = None
@@ -119,20 +133,29 @@ def fit_palette(colours: np.ndarray, weights: np.ndarray, K: int, seed: int = 0)
     centres, sse = best
     if 2 <= K <= SWAP_MAX_K:
         centres, _ = swap_search(points, point_weights, centres, sse, SWAP_TRIALS,
-                                 np.random.default_rng([seed, 1]), max_iter=MAX_ITER)
+                                 np.random.default_rng([seed, 1]), max_iter=MAX_ITER,
+                                 probe_iter=SWAP_PROBE_ITER)
     for points, point_weights in levels[1:-1]:
-        centres, _ = lloyd(points, point_weights, centres, max_iter=MAX_ITER)
-    if len(levels) > 1:
-        finish_iter = int(min(MAX_ITER, max(1, FINISH_BUDGET // (len(colours) * (K + 32)))))
-        centres, _ = lloyd(*levels[-1], centres, max_iter=finish_iter)
+        centres, _ = lloyd(points, point_weights, centres, max_iter=REFINE_MAX_ITER)
+    grouped = grouped and K >= 2 and worth_grouping(fine, centres)
+    finish_iter = int(min(MAX_ITER, max(FINISH_MIN_ITER, FINISH_BUDGET // (len(colours) * (K + 32)))))
+    if len(levels) > 1 and finish_iter:
+        if grouped:
+            centres, _ = grouped_lloyd(colours32, weights, fine, centres, max_iter=finish_iter)
+        else:
+            centres, _ = lloyd(colours32, weights, centres, max_iter=finish_iter)
 
     # Round to the 8-bit colours a PNG stores, then give each colour its nearest stored entry.
     palette = np.clip(np.rint(centres), 0, 255).astype(np.uint8)
-    labels, sq_dist = nearest_centre(levels[-1][0], palette)
+    if grouped and len(palette) >= 2 and worth_grouping(fine, palette):
+        labels, sse = grouped_assignment(colours32, weights, fine, palette)
+    else:
+        labels, sq_dist = nearest_centre(colours32, palette)
+        sse = float(weights @ sq_dist)
     # Drop entries no colour chose (two centres that rounded to one colour, say).
     used = np.bincount(labels, minlength=len(palette)) > 0
     renumber = (np.cumsum(used) - 1).astype(np.uint8)
-    return PaletteFit(palette[used], renumber[labels], float(weights @ sq_dist))
+    return PaletteFit(palette[used], renumber[labels], sse)
 
 
 def _grey_palette(colours: np.ndarray, weights: np.ndarray, K: int) -> PaletteFit:

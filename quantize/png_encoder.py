@@ -34,7 +34,7 @@ __all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "choo
 
 NONE, UP, PAETH = 0, 2, 4  # PNG filter types tried (Sub and Average never won on photos)
 FILTERS = (NONE, UP, PAETH)
-SMALL_IMAGE_BYTES = 1 << 19  # index bytes (0.5 MP at 8 bits) up to which libdeflate level 12 is affordable
+SMALL_IMAGE_BYTES = 1 << 18  # index bytes (a quarter megapixel at 8 bits) up to which libdeflate level 12 is affordable
 LEVEL_SMALL, LEVEL_LARGE, LEVEL_SAMPLE = 12, 9, 6
 _SAMPLE_BLOCK_ROWS = 16  # rows in each block of the sample the layout is chosen on
 _SAMPLE_BLOCKS = 16  # blocks in the sample, spread over the image

@@ -217,6 +217,9 @@ sys.path.insert(0, {root!r})
 import compress
 from quantize import atomic_files
 
+# A shell starts background jobs with SIGINT ignored, and Python keeps that; a user at a
+# terminal has Python's own handler, which this test is about.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 real_fsync = os.fsync
 
 def fsync_then_stop(fd):  # the signal arrives while the PNG is being written

@@ -14,7 +14,7 @@ from PIL import Image
 
 from quantize import blas_threads, colour_counts, png_encoder
 from quantize import weighted_kmeans as wk
-from quantize.colour_counts import bin_means, colour_histogram
+from quantize.colour_counts import colour_histogram
 from quantize.palette import _grey_palette, fit_palette
 from quantize.png_encoder import write_indexed_png
 from quantize.png_writer import indexed_png_image
@@ -64,16 +64,14 @@ def test_count_colours_rejects_other_arrays():
         colour_histogram(np.zeros((4, 4), np.uint8))
 
 
-@pytest.mark.parametrize("bits", [3, 5, 8])
-def test_bin_means_keep_weight_and_mean(bits):
+@pytest.mark.parametrize("bits", [3, 6, 8])
+def test_bin_index_numbers_the_occupied_cubes_in_order(bits):
     counts = colour_histogram(random_image(3, levels=40))
-    means, weights = bin_means(counts.colours, counts.counts, bits)
-    assert weights.sum() == counts.counts.sum()
-    total = counts.colours.T.astype(float) @ counts.counts
-    assert np.allclose(means.T @ weights, total)
-    assert len(means) <= min(len(counts), 2 ** (3 * bits))
-    if bits == 8:
-        assert np.allclose(means, counts.colours)
+    of = colour_counts.bin_index(counts.colours, bits)
+    cubes = counts.colours >> (8 - bits)
+    assert np.array_equal(np.unique(of), np.arange(of.max() + 1))  # every number used
+    _, want = np.unique(cubes, axis=0, return_inverse=True)  # the cubes in (R, G, B) order
+    assert np.array_equal(of, want.ravel())
 
 
 # --- weighted K-means --------------------------------------------------------------------------

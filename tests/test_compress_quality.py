@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -73,3 +74,19 @@ def test_at_least_live_pngquants_psnr(case, ours, tmp_path):
     # Bytes: the PNG compress.py writes of the same image is no larger than pngquant's.
     quantized = quantize_pixels(pixels, case["K"], seed=0)
     assert len(encode_indexed_png(quantized.indices, quantized.palette)) <= (tmp_path / "out.png").stat().st_size
+
+
+def test_the_floor_benchmark_writes_what_compress_py_wrote(tmp_path):
+    """bench/compress_floor.py, the floor of bench/compress_vs_peers.py, does every step of a run
+    but the clustering: given compress.py's palette, its file shows the same pixels (each colour
+    at its nearest entry; only exact ties may go to the other entry, at no cost in error)."""
+    source = ROOT / "images" / "chelsea.png"
+    ours, floor = tmp_path / "ours.png", tmp_path / "floor.png"
+    subprocess.run([sys.executable, str(ROOT / "compress.py"), str(source), "-k", "16", "-o", str(ours)],
+                   check=True, capture_output=True)
+    subprocess.run([sys.executable, str(ROOT / "bench" / "compress_floor.py"), str(source), str(ours), str(floor)],
+                   check=True, capture_output=True)
+    original = np.asarray(Image.open(source).convert("RGB")).astype(int)
+    a, b = (np.asarray(Image.open(path).convert("RGB")).astype(int) for path in (ours, floor))
+    assert (a != b).any(axis=2).mean() < 0.01
+    assert np.array_equal(((original - a) ** 2).sum(2), ((original - b) ** 2).sum(2))

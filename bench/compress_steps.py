@@ -1,0 +1,171 @@
+"""Where compress.py's time goes on the 12-megapixel photo, step by step.
+
+The photo is the one of ``bench/compress_vs_peers.py`` (china.jpg upscaled to 4000 x 3000,
+bicubic, saved as PNG). Each step of a run is timed on its own, in one process, as
+``compress.py`` does it (one BLAS thread, no transparent huge pages); the palette fit is split
+into its stages by wrapping the functions it calls. The start-up is timed apart, as a fresh
+interpreter importing the command. Every figure is the median of ``--repeat`` runs; the machine
+is shared, so read the shares rather than the seconds.
+
+Usage::
+
+    python bench/compress_steps.py                 # K = 16 and 256, 3 runs each
+    python bench/compress_steps.py --K 64 --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")  # as compress.py runs
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PIL import Image  # noqa: E402
+
+from bench.compress_vs_peers import BIG, machine  # noqa: E402
+from quantize import palette  # noqa: E402
+from quantize.blas_threads import one_blas_thread  # noqa: E402
+from quantize.image_io import decode_image  # noqa: E402
+from quantize.png_encoder import encode_indexed_png  # noqa: E402
+from quantize.quantizer import Quantizer  # noqa: E402
+
+# The palette fit's stages: the functions quantize.palette calls, and the row each is counted in.
+FIT_STAGES = {
+    "bin_index": "bins of 6 and 5 bits a channel, and what the finish needs of them",
+    "group_points": "bins of 6 and 5 bits a channel, and what the finish needs of them",
+    "_starts": "starts and Lloyd on the 5-bit bins, swaps",
+    "lloyd": None,  # by the number of its points: see timed_fit
+    "swap_search": "starts and Lloyd on the 5-bit bins, swaps",
+    "worth_grouping": "Lloyd on the distinct colours (the finish)",
+    "grouped_lloyd": "Lloyd on the distinct colours (the finish)",
+    "grouped_assignment": "each colour's nearest palette entry",
+    "nearest_centre": "each colour's nearest palette entry",
+}
+OTHER_FIT = "the rest of the fit (rounding, renumbering)"
+
+
+def start_up_seconds() -> float:
+    """A fresh interpreter importing compress.py's modules, less a bare interpreter's start."""
+    def timed(code: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT,
+                       env={**os.environ, "NUMPY_MADVISE_HUGEPAGE": "0"})
+        return time.perf_counter() - start
+    return timed("import compress; compress.one_blas_thread()") - timed("pass")
+
+
+def timed_fit(stages: dict[str, float]):
+    """Wrap quantize.palette's helpers so that each call adds its seconds to its stage."""
+    originals = {name: getattr(palette, name) for name in FIT_STAGES}
+    sizes = {}
+
+    def wrap(name, function):
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                if name == "lloyd":  # the first call is on the coarsest level, the start
+                    points = len(args[0])
+                    coarsest = sizes.setdefault("coarsest", points)
+                    stage = ("Lloyd on the distinct colours (the finish)" if points == sizes["colours"]
+                             else "Lloyd on the 6-bit bins" if points > coarsest
+                             else "starts and Lloyd on the 5-bit bins, swaps")
+                else:
+                    stage = FIT_STAGES[name]
+                stages[stage] += time.perf_counter() - start
+        return timed
+
+    for name, function in originals.items():
+        setattr(palette, name, wrap(name, function))
+    return originals, sizes
+
+
+def one_run(path: Path, K: int) -> dict[str, float]:
+    steps: dict[str, float] = defaultdict(float)
+    clock = time.perf_counter
+    start = clock()
+    decoded = decode_image(path)
+    steps["decode the PNG to a numpy array"] = clock() - start
+    start = clock()
+    quantizer = Quantizer(decoded.pixels)
+    steps["count the distinct colours"] = clock() - start
+    fit_stages: dict[str, float] = defaultdict(float)
+    originals, sizes = timed_fit(fit_stages)
+    sizes["colours"] = quantizer.colours
+    real_fit = palette.fit_palette
+    fit_seconds = []
+
+    def fit(*args, **kwargs):
+        begin = clock()
+        try:
+            return real_fit(*args, **kwargs)
+        finally:
+            fit_seconds.append(clock() - begin)
+
+    palette.fit_palette = fit
+    import quantize.quantizer as quantizer_module
+    quantizer_module.fit_palette = fit
+    try:
+        start = clock()
+        quantized = quantizer.quantize(K)
+        quantize_seconds = clock() - start
+    finally:
+        for name, function in originals.items():
+            setattr(palette, name, function)
+        palette.fit_palette = real_fit
+        quantizer_module.fit_palette = real_fit
+    for stage, seconds in fit_stages.items():
+        steps["palette: " + stage] = seconds
+    steps["palette: " + OTHER_FIT] = fit_seconds[0] - sum(fit_stages.values())
+    steps["each pixel's index (a table lookup), palette order"] = quantize_seconds - fit_seconds[0]
+    start = clock()
+    png = encode_indexed_png(quantized.indices, quantized.palette)
+    steps["encode the PNG (layout on a sample, row filter, libdeflate)"] = clock() - start
+    with tempfile.NamedTemporaryFile(suffix=".png") as file:
+        start = clock()
+        file.write(png)
+        file.flush()
+        steps["write the file"] = clock() - start
+    return steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--K", type=int, nargs="+", default=[16, 256], help="palette sizes (default 16 256)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs, median reported (default 3)")
+    args = parser.parse_args()
+    one_blas_thread()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / BIG
+        Image.open(ROOT / "images" / "china.jpg").convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC).save(path)
+        columns = {}
+        for K in args.K:
+            runs = [one_run(path, K) for _ in range(args.repeat)]
+            starts = [start_up_seconds() for _ in range(args.repeat)]
+            steps = {"start-up: interpreter and imports": statistics.median(starts)}
+            for name in runs[0]:
+                steps[name] = statistics.median(run.get(name, 0.0) for run in runs)
+            columns[K] = steps
+    names = list(next(iter(columns.values())))
+    print(f"Machine: {machine()}. Seconds, median of {args.repeat} runs.\n")
+    print("| step | " + " | ".join(f"K = {K}" for K in columns) + " |")
+    print("|---|" + "---:|" * len(columns))
+    for name in names:
+        print(f"| {name} | " + " | ".join(f"{columns[K].get(name, 0.0):.2f}" for K in columns) + " |")
+    print("| **total** | " + " | ".join(f"**{sum(steps.values()):.2f}**" for steps in columns.values()) + " |")
+    print("| of which the palette fit | " + " | ".join(
+        f"{sum(v for n, v in steps.items() if n.startswith('palette: ')):.2f}" for steps in columns.values()) + " |")
+
+
+if __name__ == "__main__":
+    main()
