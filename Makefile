@@ -8,6 +8,7 @@
 # Benchmarks: make bench (all), make bench-compress (compress.py against pngquant, installed if missing),
 #   make bench-batch (100 photos in one call, compress.py -j 2 against one pngquant call),
 #   make bench-bytes (compress.py's PNG bytes against pngquant's, one encoder step at a time),
+#   make bench-steps (where compress.py's time goes on the 12-megapixel photo, step by step),
 #   make bench-grading (a class of 200 graded with the sandbox and without; bubblewrap installed if missing)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -24,7 +25,7 @@ BENCH_ARGS ?=
 NOTEBOOK_ENV := PYTHONHASHSEED=0 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 NBVAL_OPTS := --nbval --nbval-current-env
 
-.PHONY: run test test-fast notebook html bench bench-compress bench-batch bench-bytes bench-grading pngquant bubblewrap release grade clean
+.PHONY: run test test-fast notebook html bench bench-compress bench-batch bench-bytes bench-steps bench-grading pngquant bubblewrap release grade clean
 
 $(BIN)/activate: 
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
@@ -68,7 +69,7 @@ grade: $(VENV)/.installed
 	@test -n "$(SUBMISSIONS)" || { echo 'make grade: say what to grade: make grade SUBMISSIONS="path/to/notebooks/"' >&2; exit 2; }
 	$(BIN)/python -m grading grade $(SUBMISSIONS) --out grades $(GRADE_ARGS)
 
-bench: $(VENV)/.installed bench-compress bench-batch bench-bytes bench-grading
+bench: $(VENV)/.installed bench-compress bench-batch bench-bytes bench-steps bench-grading
 	$(BIN)/python bench/kmeans_vs_sklearn.py
 	$(BIN)/python bench/notebook_runtime.py
 
@@ -83,6 +84,10 @@ bench-compress: $(VENV)/.installed pngquant
 # compress.py's PNG bytes against pngquant's at the same K, one encoder step at a time (a few minutes).
 bench-bytes: $(VENV)/.installed pngquant
 	$(BIN)/python bench/png_bytes_steps.py --big
+
+# Where compress.py's time goes on the 12-megapixel photo, step by step (a minute).
+bench-steps: $(VENV)/.installed
+	$(BIN)/python bench/compress_steps.py $(BENCH_ARGS)
 
 # 100 photos of 1-3 megapixels in one call: compress.py -j 2 against one pngquant call (about 15 minutes).
 bench-batch: $(VENV)/.installed pngquant

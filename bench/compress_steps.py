@@ -143,11 +143,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--K", type=int, nargs="+", default=[16, 256], help="palette sizes (default 16 256)")
     parser.add_argument("--repeat", type=int, default=3, help="runs, median reported (default 3)")
+    parser.add_argument("--size", type=int, nargs=2, default=[4000, 3000], metavar=("WIDTH", "HEIGHT"),
+                        help="the upscaled photo's size (default 4000 3000, 12 megapixels)")
     args = parser.parse_args()
     one_blas_thread()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / BIG
-        Image.open(ROOT / "images" / "china.jpg").convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC).save(path)
+        photo = Image.open(ROOT / "images" / "china.jpg").convert("RGB")
+        photo.resize(tuple(args.size), Image.Resampling.BICUBIC).save(path)
         columns = {}
         for K in args.K:
             runs = [one_run(path, K) for _ in range(args.repeat)]
@@ -156,7 +159,7 @@ def main() -> None:
             for name in runs[0]:
                 steps[name] = statistics.median(run.get(name, 0.0) for run in runs)
             columns[K] = steps
-    names = list(next(iter(columns.values())))
+    names = list(dict.fromkeys(name for steps in columns.values() for name in steps))  # in order, each once
     print(f"Machine: {machine()}. Seconds, median of {args.repeat} runs.\n")
     print("| step | " + " | ".join(f"K = {K}" for K in columns) + " |")
     print("|---|" + "---:|" * len(columns))

@@ -90,3 +90,20 @@ def test_the_floor_benchmark_writes_what_compress_py_wrote(tmp_path):
     a, b = (np.asarray(Image.open(path).convert("RGB")).astype(int) for path in (ours, floor))
     assert (a != b).any(axis=2).mean() < 0.01
     assert np.array_equal(((original - a) ** 2).sum(2), ((original - b) ** 2).sum(2))
+
+
+def test_the_steps_benchmark_accounts_for_every_step():
+    """bench/compress_steps.py wraps the palette fit's helpers by name: a renamed helper would
+    silently drop out of its table. On a small photo, every stage shows and the rows add up."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "compress_steps.py"), "--K", "16", "256",
+                           "--repeat", "1", "--size", "800", "600"], check=True, capture_output=True, text=True)
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ")[1:] for line in done.stdout.splitlines()
+            if line.startswith("| ") and not line.startswith("| step")}
+    for stage in ("bins of 6 and 5 bits", "starts and Lloyd on the 5-bit bins", "Lloyd on the 6-bit bins",
+                  "Lloyd on the distinct colours", "each colour's nearest palette entry"):
+        assert any(stage in name for name in rows), stage
+    for column in range(2):
+        values = [float(cells[column].strip(" |*")) for name, cells in rows.items()
+                  if name not in ("**total**", "of which the palette fit")]
+        total = float(rows["**total**"][column].strip(" |*"))
+        assert sum(values) == pytest.approx(total, abs=0.005 * (len(values) + 1))  # each rounded to 0.01
