@@ -7,7 +7,7 @@ the same pixels and the same PSNR); only the way they are stored changes:
    Pillow's own row filters for 16 colours or fewer);
 1. no row filter, zlib level 9: pngquant's settings;
 2. the palette in luminance order, and the best of no filter, Up and Paeth (zlib level 9);
-3. libdeflate instead of zlib, at the level the encoder uses (12 up to 512 KiB of indices, else 9);
+3. libdeflate instead of zlib, at the level the encoder uses (12 up to 384 KiB of indices, else 9);
 4. for 16 colours or fewer, one index a byte when that compresses better: the encoder as it is
    (``quantize.png_encoder.encode_indexed_png``), whose time is given.
 

@@ -11,8 +11,9 @@ so none changes PSNR):
   the whole image), whichever compresses a sample of the rows best (photos with noise compress
   best unfiltered; smooth ones, and upscaled ones, filtered);
 - *deflate*: libdeflate (the ``deflate`` package), whose level 12 (its slowest) finds shorter
-  encodings than zlib's best; it is affordable for up to 512 KiB of indices (the repository's
-  photos), and level 9 is used above, where level 12 would take longer than the clustering.
+  encodings than zlib's best; it is affordable for up to 384 KiB of indices (the repository's
+  photos, at most 274,000 bytes), and level 9 is used above, where level 12 would take longer
+  than the clustering (a photo of 1 megapixel at 16 colours has 500,000 bytes of indices).
 
 The measurements behind each choice are in docs/compress.md ("Bytes against pngquant").
 The notebook's byte counts stay those of Pillow's writer (:mod:`quantize.png_writer`).
@@ -34,7 +35,7 @@ __all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "choo
 
 NONE, UP, PAETH = 0, 2, 4  # PNG filter types tried (Sub and Average never won on photos)
 FILTERS = (NONE, UP, PAETH)
-SMALL_IMAGE_BYTES = 1 << 18  # index bytes (a quarter megapixel at 8 bits) up to which libdeflate level 12 is affordable
+SMALL_IMAGE_BYTES = 3 << 17  # index bytes (0.38 MP at 8 bits) up to which libdeflate level 12 is affordable
 LEVEL_SMALL, LEVEL_LARGE, LEVEL_SAMPLE = 12, 9, 6
 _SAMPLE_BLOCK_ROWS = 16  # rows in each block of the sample the layout is chosen on
 _SAMPLE_BLOCKS = 16  # blocks in the sample, spread over the image
