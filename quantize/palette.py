@@ -39,7 +39,6 @@ FINE_BITS = 6  # for RGB; the coarse level has one bit less
 # one centre; an iteration costs about ``colours x (K + 32)`` (the 32: the updates and distances
 # that do not depend on K), so a photo with many colours gets few iterations at large K.
 FINISH_BUDGET = 1.0e8
-FINISH_MIN_ITER = 1  # the finish always runs at least this many iterations
 MAX_ITER = 100  # Lloyd on the coarse bins runs to convergence, or this many iterations
 REFINE_MAX_ITER = 10  # on the fine bins, a few iterations: most of the gain, at large K too
 # Swaps tried after the best start, up to K = SWAP_MAX_K (see swap_search): each trial runs
@@ -119,14 +118,14 @@ def fit_palette(colours: np.ndarray, weights: np.ndarray, K: int, seed: int = 0)
     # The fine bins also group the colours for the finish (quantize.grouped_kmeans).
     fine_bits = FINE_BITS if colours.shape[1] == 3 else FINE_BITS - 1
     fine = group_points(colours, weights, bin_index(colours, fine_bits), 1 << (8 - fine_bits))
-    grouped = False
     # Each fine bin lies in one coarse bin, so the coarse means are means of the fine ones.
     coarse_of = bin_index(fine.corner, fine_bits - 1)
     coarse = centre_means(fine.means, fine.weights, coarse_of, int(coarse_of.max()) + 1)
-    for means, bin_weights in ((fine.means, fine.weights), coarse):
-        if 4 * K <= len(means) <= len(levels[0][0]) // 2:
-            levels.insert(0, (means.astype(np.float32), bin_weights))
-            grouped = grouped or means is fine.means
+    grouped = 4 * K <= len(fine) <= len(colours) // 2  # the fine level is used, and groups the finish
+    if grouped:
+        levels.insert(0, (fine.means.astype(np.float32), fine.weights))
+    if 4 * K <= len(coarse[1]) <= len(levels[0][0]) // 2:
+        levels.insert(0, (coarse[0].astype(np.float32), coarse[1]))
 
     points, point_weights = levels[0]
     best = None
@@ -143,8 +142,8 @@ def fit_palette(colours: np.ndarray, weights: np.ndarray, K: int, seed: int = 0)
     for points, point_weights in levels[1:-1]:
         centres, _ = lloyd(points, point_weights, centres, max_iter=REFINE_MAX_ITER)
     grouped = grouped and K >= 2 and worth_grouping(fine, centres)
-    finish_iter = int(min(MAX_ITER, max(FINISH_MIN_ITER, FINISH_BUDGET // (len(colours) * (K + 32)))))
-    if len(levels) > 1 and finish_iter:
+    finish_iter = int(min(MAX_ITER, max(1, FINISH_BUDGET // (len(colours) * (K + 32)))))
+    if len(levels) > 1:
         if grouped:
             centres, _ = grouped_lloyd(colours32, weights, fine, centres, max_iter=finish_iter)
         else:
