@@ -16,6 +16,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -24,6 +25,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from unittest import mock
 
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")  # as compress.py runs
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +35,7 @@ from PIL import Image  # noqa: E402
 
 from bench.compress_vs_peers import BIG, machine  # noqa: E402
 from quantize import palette  # noqa: E402
+from quantize import quantizer as quantizer_module  # noqa: E402
 from quantize.blas_threads import one_blas_thread  # noqa: E402
 from quantize.image_io import decode_image  # noqa: E402
 from quantize.png_encoder import encode_indexed_png  # noqa: E402
@@ -43,7 +46,7 @@ FIT_STAGES = {
     "bin_index": "bins of 6 and 5 bits a channel, and what the finish needs of them",
     "group_points": "bins of 6 and 5 bits a channel, and what the finish needs of them",
     "_starts": "starts and Lloyd on the 5-bit bins, swaps",
-    "lloyd": None,  # by the number of its points: see timed_fit
+    "lloyd": None,  # by the number of its points (timed_fit)
     "swap_search": "starts and Lloyd on the 5-bit bins, swaps",
     "worth_grouping": "Lloyd on the distinct colours (the finish)",
     "grouped_lloyd": "Lloyd on the distinct colours (the finish)",
@@ -63,34 +66,45 @@ def start_up_seconds() -> float:
     return timed("import compress; compress.one_blas_thread()") - timed("pass")
 
 
-def timed_fit(stages: dict[str, float]):
-    """Wrap quantize.palette's helpers so that each call adds its seconds to its stage."""
-    originals = {name: getattr(palette, name) for name in FIT_STAGES}
-    sizes = {}
+def timed_fit(stages: dict[str, float], colours: int, stack: contextlib.ExitStack) -> list[float]:
+    """Wrap quantize.palette's helpers, while ``stack`` is open, so that each call adds its seconds
+    to its stage; returns the list to which each fit_palette call appends its own seconds."""
+    coarsest = []
 
-    def wrap(name, function):
-        def timed(*args, **kwargs):
+    def lloyd_stage(points: int) -> str:
+        coarsest[:] = coarsest or [points]  # the first Lloyd runs on the coarsest level
+        if points == colours:
+            return "Lloyd on the distinct colours (the finish)"
+        return "Lloyd on the 6-bit bins" if points > coarsest[0] else "starts and Lloyd on the 5-bit bins, swaps"
+
+    def timed(function, stage_of):
+        def call(*args, **kwargs):
             start = time.perf_counter()
             try:
                 return function(*args, **kwargs)
             finally:
-                if name == "lloyd":  # the first call is on the coarsest level, the start
-                    points = len(args[0])
-                    coarsest = sizes.setdefault("coarsest", points)
-                    stage = ("Lloyd on the distinct colours (the finish)" if points == sizes["colours"]
-                             else "Lloyd on the 6-bit bins" if points > coarsest
-                             else "starts and Lloyd on the 5-bit bins, swaps")
-                else:
-                    stage = FIT_STAGES[name]
-                stages[stage] += time.perf_counter() - start
-        return timed
+                stages[stage_of(args)] += time.perf_counter() - start
+        return call
 
-    for name, function in originals.items():
-        setattr(palette, name, wrap(name, function))
-    return originals, sizes
+    for name, stage in FIT_STAGES.items():
+        stage_of = (lambda args: lloyd_stage(len(args[0]))) if name == "lloyd" else (lambda args, stage=stage: stage)
+        stack.enter_context(mock.patch.object(palette, name, timed(getattr(palette, name), stage_of)))
+    fits: list[float] = []
+    real_fit = palette.fit_palette
+
+    def fit(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return real_fit(*args, **kwargs)
+        finally:
+            fits.append(time.perf_counter() - start)
+
+    stack.enter_context(mock.patch.object(quantizer_module, "fit_palette", fit))
+    return fits
 
 
 def one_run(path: Path, K: int) -> dict[str, float]:
+    """Seconds of each step of compressing ``path`` with ``K`` colours, as compress.py does it."""
     steps: dict[str, float] = defaultdict(float)
     clock = time.perf_counter
     start = clock()
@@ -100,34 +114,15 @@ def one_run(path: Path, K: int) -> dict[str, float]:
     quantizer = Quantizer(decoded.pixels)
     steps["count the distinct colours"] = clock() - start
     fit_stages: dict[str, float] = defaultdict(float)
-    originals, sizes = timed_fit(fit_stages)
-    sizes["colours"] = quantizer.colours
-    real_fit = palette.fit_palette
-    fit_seconds = []
-
-    def fit(*args, **kwargs):
-        begin = clock()
-        try:
-            return real_fit(*args, **kwargs)
-        finally:
-            fit_seconds.append(clock() - begin)
-
-    palette.fit_palette = fit
-    import quantize.quantizer as quantizer_module
-    quantizer_module.fit_palette = fit
-    try:
+    with contextlib.ExitStack() as stack:
+        fits = timed_fit(fit_stages, quantizer.colours, stack)
         start = clock()
         quantized = quantizer.quantize(K)
         quantize_seconds = clock() - start
-    finally:
-        for name, function in originals.items():
-            setattr(palette, name, function)
-        palette.fit_palette = real_fit
-        quantizer_module.fit_palette = real_fit
     for stage, seconds in fit_stages.items():
         steps["palette: " + stage] = seconds
-    steps["palette: " + OTHER_FIT] = fit_seconds[0] - sum(fit_stages.values())
-    steps["each pixel's index (a table lookup), palette order"] = quantize_seconds - fit_seconds[0]
+    steps["palette: " + OTHER_FIT] = fits[0] - sum(fit_stages.values())
+    steps["each pixel's index (a table lookup), palette order"] = quantize_seconds - fits[0]
     start = clock()
     png = encode_indexed_png(quantized.indices, quantized.palette)
     steps["encode the PNG (layout on a sample, row filter, libdeflate)"] = clock() - start
