@@ -74,7 +74,7 @@ def steps(indices: np.ndarray, palette: np.ndarray) -> tuple[list[int], float]:
     rows = png_encoder.pack_rows(renumber[indices], depth)
     streams = {kind: png_encoder.filtered_stream(rows, kind) for kind in png_encoder.FILTERS}
     sizes.append(min(stored_bytes(stream, zlib9, colours) for stream in streams.values()))
-    level = png_encoder.LEVEL_SMALL if rows.nbytes <= png_encoder.SMALL_IMAGE_BYTES else png_encoder.LEVEL_LARGE
+    level = png_encoder.LEVEL_SMALL if rows.nbytes <= png_encoder.LEVEL_SMALL_MAX_BYTES else png_encoder.LEVEL_LARGE
     libdeflate = lambda stream: deflate.zlib_compress(stream, level)  # noqa: E731
     sizes.append(min(stored_bytes(stream, libdeflate, colours) for stream in streams.values()))
     started = time.perf_counter()

@@ -28,7 +28,9 @@ from .weighted_kmeans import centre_means, nearest_centre, two_nearest
 
 __all__ = ["Groups", "group_points", "grouped_assignment", "grouped_lloyd", "worth_grouping"]
 
-_TIE = 0.1  # squared distance; float32 products pick among centres this close (two_nearest)
+# Squared distance within which two_nearest's float32 products may pick either of two centres:
+# measured up to 0.1 (RGBA), bounded well under 1.
+_TIE = 1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,8 +140,8 @@ def grouped_lloyd(points: np.ndarray, weights: np.ndarray, groups: Groups, centr
 
     The same contract as :func:`quantize.weighted_kmeans.lloyd` (``(n, d)`` points, ``(n,)``
     weights, ``(k, d)`` starting centres with ``k >= 2``; returns the ``(k, d) float64`` means of
-    the last assignment and that assignment's error). An empty centre is moved to the group mean
-    that costs most.
+    the last assignment and that assignment's error). An empty centre is moved, as there, to the
+    point that costs most (found by assigning every point, which only an empty centre needs).
     """
     points32 = np.asarray(points, dtype=np.float32)
     weights = np.asarray(weights, dtype=np.float64)
@@ -159,12 +161,14 @@ def grouped_lloyd(points: np.ndarray, weights: np.ndarray, groups: Groups, centr
         sse = float(groups.weights[whole] @ first[whole] + groups.scatter[whole].sum()
                     + weights[loose] @ loose_sq.astype(np.float64))
         empty = np.flatnonzero(totals == 0)
+        if len(empty):
+            # Rare: the costs of single points are needed, which groups do not keep.
+            _, sq_dist = nearest_centre(points32, centres)
+            worst = np.argsort(-(weights * sq_dist), kind="stable")[: len(empty)]
         with np.errstate(invalid="ignore", divide="ignore"):
             centres = np.where(totals[:, None] > 0, sums / totals[:, None], centres)
         if len(empty):
-            cost = groups.weights * first + groups.scatter
-            worst = np.argsort(-cost, kind="stable")[: len(empty)]
-            centres[empty[: len(worst)]] = groups.means[worst]
+            centres[empty[: len(worst)]] = points32[worst]
             previous = np.inf
             continue
         if previous - sse <= tol * sse:

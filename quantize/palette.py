@@ -12,7 +12,7 @@ stages, each on a finer version of the same weighted histogram:
 3. *Finish*: Lloyd iterations on the distinct colours themselves, as many as a fixed work budget
    allows (at least one: every colour's own nearest centre, then the means), then round the
    centres to 8 bits and give each colour its nearest 8-bit palette entry. Where the centres
-   are far apart compared with the 6-bit bins (small K), a bin whose colours all have the same
+   are far apart compared with the fine bins (small K), a bin whose colours all have the same
    nearest centre is handled as one point, exactly (:mod:`quantize.grouped_kmeans`).
 
 A level that would not be smaller than the next (a small image) is skipped. Bin means, not bin
@@ -44,7 +44,7 @@ REFINE_MAX_ITER = 10  # on the fine bins, a few iterations: most of the gain, at
 # Swaps tried after the best start, up to K = SWAP_MAX_K (see swap_search): each trial runs
 # SWAP_PROBE_ITER Lloyd iterations and goes on to convergence only if it is already better.
 # A trial costs in proportion to the coarse bins, so their number is bounded by SWAP_WORK
-# bin-trials: 40 for a photo of a few megapixels (3,000-4,000 bins), 20 at 12 MP (7,500 bins),
+# bin-trials: 40 up to 3,750 bins (most photos of a few megapixels), 20 at 12 MP (7,500 bins),
 # where the swaps gained 0.001 dB at K = 16 (docs/compress.md).
 SWAP_TRIALS = 40
 SWAP_WORK = 150_000
@@ -120,12 +120,12 @@ def fit_palette(colours: np.ndarray, weights: np.ndarray, K: int, seed: int = 0)
     fine = group_points(colours, weights, bin_index(colours, fine_bits), 1 << (8 - fine_bits))
     # Each fine bin lies in one coarse bin, so the coarse means are means of the fine ones.
     coarse_of = bin_index(fine.corner, fine_bits - 1)
-    coarse = centre_means(fine.means, fine.weights, coarse_of, int(coarse_of.max()) + 1)
-    grouped = 4 * K <= len(fine) <= len(colours) // 2  # the fine level is used, and groups the finish
-    if grouped:
+    coarse_means, coarse_weights = centre_means(fine.means, fine.weights, coarse_of, int(coarse_of.max()) + 1)
+    fine_level_used = 4 * K <= len(fine) <= len(colours) // 2
+    if fine_level_used:
         levels.insert(0, (fine.means.astype(np.float32), fine.weights))
-    if 4 * K <= len(coarse[1]) <= len(levels[0][0]) // 2:
-        levels.insert(0, (coarse[0].astype(np.float32), coarse[1]))
+    if 4 * K <= len(coarse_weights) <= len(levels[0][0]) // 2:
+        levels.insert(0, (coarse_means.astype(np.float32), coarse_weights))
 
     points, point_weights = levels[0]
     best = None
@@ -141,7 +141,8 @@ def fit_palette(colours: np.ndarray, weights: np.ndarray, K: int, seed: int = 0)
                                  probe_iter=SWAP_PROBE_ITER)
     for points, point_weights in levels[1:-1]:
         centres, _ = lloyd(points, point_weights, centres, max_iter=REFINE_MAX_ITER)
-    grouped = grouped and K >= 2 and worth_grouping(fine, centres)
+    # The finish takes settled fine bins whole when that pays (quantize.grouped_kmeans).
+    grouped = fine_level_used and K >= 2 and worth_grouping(fine, centres)
     finish_iter = int(min(MAX_ITER, max(1, FINISH_BUDGET // (len(colours) * (K + 32)))))
     if len(levels) > 1:
         if grouped:

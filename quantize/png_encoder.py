@@ -35,7 +35,8 @@ __all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "choo
 
 NONE, UP, PAETH = 0, 2, 4  # PNG filter types tried (Sub and Average never won on photos)
 FILTERS = (NONE, UP, PAETH)
-SMALL_IMAGE_BYTES = 3 << 17  # index bytes (0.38 MP at 8 bits) up to which libdeflate level 12 is affordable
+LEVEL_SMALL_MAX_BYTES = 3 << 17  # index bytes (0.38 MP at 8 bits) up to which libdeflate level 12 is affordable
+WHOLE_SAMPLE_PIXELS = 1 << 19  # pixels up to which the layout is chosen on the whole image
 LEVEL_SMALL, LEVEL_LARGE, LEVEL_SAMPLE = 12, 9, 6
 _SAMPLE_BLOCK_ROWS = 16  # rows in each block of the sample the layout is chosen on
 _SAMPLE_BLOCKS = 16  # blocks in the sample, spread over the image
@@ -153,11 +154,11 @@ def choose_layout(indices: np.ndarray, colours: int) -> tuple[int, int]:
     -------
     tuple of int
         ``(depth, kind)``: the fewest bits that hold ``colours`` or 8, and one of ``FILTERS``.
-        The sample is the whole of an image of up to ``SMALL_IMAGE_BYTES`` pixels, else
+        The sample is the whole of an image of up to ``WHOLE_SAMPLE_PIXELS`` pixels, else
         ``_SAMPLE_BLOCKS`` blocks of ``_SAMPLE_BLOCK_ROWS`` rows spread evenly over it, compressed
         at a fast level: a few per cent of the work of compressing the whole image once.
     """
-    if indices.size <= SMALL_IMAGE_BYTES:
+    if indices.size <= WHOLE_SAMPLE_PIXELS:
         blocks = [indices]  # a small image is its own sample
     else:
         starts = np.linspace(0, len(indices) - _SAMPLE_BLOCK_ROWS, _SAMPLE_BLOCKS).astype(int)
@@ -192,7 +193,7 @@ def encode_indexed_png(indices: np.ndarray, palette: np.ndarray) -> bytes:
     depth, kind = choose_layout(indices, len(stored))
     rows = pack_rows(indices, depth)
     stream = filtered_stream(rows, kind)
-    level = LEVEL_SMALL if rows.nbytes <= SMALL_IMAGE_BYTES else LEVEL_LARGE
+    level = LEVEL_SMALL if rows.nbytes <= LEVEL_SMALL_MAX_BYTES else LEVEL_LARGE
     height, width = indices.shape
     parts = [_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, 3, 0, 0, 0)),
              _chunk(b"PLTE", stored[:, :3].tobytes())]

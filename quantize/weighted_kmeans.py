@@ -98,9 +98,9 @@ def nearest_centre(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray,
 def two_nearest(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest centre of each point, and squared distances to the nearest and second nearest.
 
-    The two candidates are picked as in :func:`nearest_centre` (float32 products, so a near-tie
-    may pick either, within about 0.05 in squared distance); their distances are then computed
-    exactly, in float64, from the differences.
+    The two candidates are picked with float32 products, as in :func:`nearest_centre` (so of two
+    centres whose squared distances differ by less than about 0.1, either may be picked); their
+    distances are then computed exactly, in float64, from the differences.
 
     Parameters
     ----------

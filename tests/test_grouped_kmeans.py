@@ -94,3 +94,18 @@ def test_a_photo_palette_reports_its_exact_error(photo_colours, K):
     assert fit.sse == pytest.approx(weights @ sq, rel=1e-9)
     _, nearest_sq = brute_nearest(colours, fit.palette)
     assert np.allclose(sq, nearest_sq)
+
+
+def test_an_empty_centre_is_refilled_as_plain_lloyd_refills_it():
+    """A heavy bin sitting on a centre costs most as a bin (its scatter) but nothing as a mean:
+    the empty centre must go to the costliest colour, as in plain Lloyd, not onto that centre."""
+    heavy = np.stack(np.meshgrid(*[np.arange(100, 104)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    light = np.unique(np.random.default_rng(0).integers(180, 200, (400, 3)), axis=0)
+    colours = np.vstack([heavy, light]).astype(np.uint8)
+    weights = np.concatenate([np.full(len(heavy), 1e6), np.ones(len(light))])
+    start = np.array([heavy.mean(0), light.mean(0), [10.0, 10, 10]])  # the last centre is far from all
+    points = colours.astype(np.float32)
+    grouped, grouped_sse = grouped_lloyd(points, weights, groups_of(colours, weights), start, max_iter=20)
+    plain, plain_sse = wk.lloyd(points, weights, start, max_iter=20)
+    assert len(np.unique(brute_nearest(colours, grouped)[0])) == 3
+    assert np.allclose(grouped, plain, atol=1e-3) and grouped_sse == pytest.approx(plain_sse, rel=1e-6)
