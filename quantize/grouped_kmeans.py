@@ -124,14 +124,21 @@ def grouped_assignment(points: np.ndarray, weights: np.ndarray, groups: Groups,
         ``(n,) intp``.
     sse : float
     """
-    group_labels, first, settled = _settled(groups, centres)
+    group_labels, settled, loose, loose_labels, sse = _assign(points, weights, groups, centres)
     labels = group_labels[groups.of]
+    labels[loose] = loose_labels
+    return labels, sse
+
+
+def _assign(points: np.ndarray, weights: np.ndarray, groups: Groups, centres: np.ndarray):
+    """One assignment: each group's nearest centre and which groups are settled, the loose
+    points (indices into ``points``) and their nearest centres, and the weighted error."""
+    group_labels, first, settled = _settled(groups, centres)
     loose = np.flatnonzero(~settled[groups.of])
     loose_labels, loose_sq = nearest_centre(points[loose], centres)
-    labels[loose] = loose_labels
     sse = (groups.weights[settled] @ first[settled] + groups.scatter[settled].sum()
            + weights[loose] @ loose_sq.astype(np.float64))
-    return labels, float(sse)
+    return group_labels, settled, loose, loose_labels, float(sse)
 
 
 def grouped_lloyd(points: np.ndarray, weights: np.ndarray, groups: Groups, centres: np.ndarray,
@@ -149,17 +156,13 @@ def grouped_lloyd(points: np.ndarray, weights: np.ndarray, groups: Groups, centr
     k = len(centres)
     previous = np.inf
     for _ in range(max(1, max_iter)):
-        group_labels, first, settled = _settled(groups, centres)
-        loose = np.flatnonzero(~settled[groups.of])
-        loose_labels, loose_sq = nearest_centre(points32[loose], centres)
+        group_labels, settled, loose, loose_labels, sse = _assign(points32, weights, groups, centres)
         whole = np.flatnonzero(settled)
         parts = ((groups.means[whole], group_labels[whole], groups.weights[whole]),
                  (points32[loose], loose_labels, weights[loose]))
         totals = sum(np.bincount(labels, weights=w, minlength=k) for _, labels, w in parts)
         sums = np.stack([sum(np.bincount(labels, weights=w * rows[:, j], minlength=k) for rows, labels, w in parts)
                          for j in range(centres.shape[1])], axis=1)
-        sse = float(groups.weights[whole] @ first[whole] + groups.scatter[whole].sum()
-                    + weights[loose] @ loose_sq.astype(np.float64))
         empty = np.flatnonzero(totals == 0)
         if len(empty):
             # Rare: the costs of single points are needed, which groups do not keep.
