@@ -21,6 +21,8 @@ so the notebook needs a single ``import utils``:
   :func:`uniform_grid`, :func:`median_cut`, :func:`fast_octree`; CIELAB
   (``quantize/colour_space.py``) :func:`srgb_to_lab`, :func:`lab_to_srgb`, :func:`delta_e_1976`;
   :func:`animate_kmeans` (``quantize/animation.py``).
+- :func:`one_blas_thread`: numpy's matrix products on one thread, as fast as on many for this
+  notebook's sizes, and never slowed by idle threads spinning on a busy machine.
 - for the learner (``quantize/learner_help.py``): :func:`explain_unfinished_work`, so that an
   unfinished exercise says so in one line; :func:`stop_if_too_slow`, so that a cell that would
   run for many minutes stops at once and says why; :func:`describe_figures`, a text alternative
@@ -54,6 +56,7 @@ from quantize.image_io import ImageReadError, load_image
 from quantize.learner_help import TooSlowForThisCell, describe_figures, explain_unfinished_work, stop_if_too_slow
 from quantize.animation import kmeans_animation, save_gif
 from quantize.baselines import fast_octree, median_cut, random_codebook, uniform_grid
+from quantize.blas_threads import one_blas_thread
 from quantize.colour_space import delta_e_1976, lab_to_srgb, srgb_to_lab
 from quantize.measure import agreement, assignment_memory, race_assignment, worst_square
 from quantize.plots import (
@@ -92,6 +95,7 @@ __all__ = [
     "load_image",
     "load_toy_data",
     "median_cut",
+    "one_blas_thread",
     "plot_distortion",
     "plot_error_map",
     "plot_image_grid",

@@ -132,7 +132,10 @@ def _closest_edge_sizes():
     lone_point = np.array([[7.5, -2.0, 3.25]])  # m = 1, nearest to centroid 4 of 6
     C2 = np.array([[0.0, 0, 0], [1, 1, 1], [9, 9, 9], [-5, 0, 4], [7, -1, 3], [8, -3, 2.5]])
     X3, C3 = _blobs(15, m=5, n=2, K=12)  # more centroids than examples
-    return [(X1, C1), (lone_point, C2), (X3, C3)]
+    # Every example millions away from every centroid: a running minimum started at a fixed
+    # number (999, 1e6, 1e9 ...) is never beaten.
+    X4, C4 = _blobs(23, m=200, n=3, K=6, scale=1e8)
+    return [(X1, C1), (lone_point, C2), (X3, C3), (X4, C4)]
 
 
 def _closest_uint8_pixels():
@@ -234,7 +237,7 @@ HIDDEN_TESTS = (
     HiddenTest(f"{CLOSEST}/plane", CLOSEST, "500 examples in the plane (n = 2), K = 3", "labels", _closest_plane),
     HiddenTest(f"{CLOSEST}/one-feature", CLOSEST, "one feature per example (n = 1), K = 7", "labels", _closest_one_feature),
     HiddenTest(f"{CLOSEST}/five-features", CLOSEST, "2,000 examples with n = 5 features, K = 20", "labels", _closest_five_features),
-    HiddenTest(f"{CLOSEST}/edge-sizes", CLOSEST, "edge sizes: K = 1; a single example; more centroids than examples",
+    HiddenTest(f"{CLOSEST}/edge-sizes", CLOSEST, "edge sizes: K = 1; a single example; more centroids than examples; examples far from every centroid",
                "labels", _closest_edge_sizes),
     HiddenTest(f"{CLOSEST}/uint8-pixels", CLOSEST, "30,000 uint8 RGB pixels, float centroids, K = 16", "labels", _closest_uint8_pixels),
     HiddenTest(f"{CLOSEST}/uint8-float32", CLOSEST, "5,000 uint8 pixels with float32 centroids, K = 20", "labels",

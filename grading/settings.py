@@ -15,9 +15,11 @@ POINTS = {
 HIDDEN_TEST_SEED = 2026
 
 # The installed packages graded cells may import, by their pip names, with what they depend on; None
-# for every installed package. ("numpy",) keeps scikit-learn's K-means out of a graded cell's reach:
-# in the sandbox the others are not there at all, and without it their imports fail with a message.
-ALLOWED_PACKAGES: tuple[str, ...] | None = None
+# for every installed package. The exercises are to write each step with numpy: ("numpy",) keeps
+# scikit-learn's and scipy's distance and K-means functions out of a graded cell's reach. In the
+# sandbox the others are not there at all; without it their imports fail with a message. The public
+# tests refuse the same imports (public_tests.ALLOWED_MODULES): widen both together.
+ALLOWED_PACKAGES: tuple[str, ...] | None = ("numpy",)
 
 # Wall-clock seconds for one submission: starting its process, defining its functions and every
 # test (python -m grading grade --timeout).

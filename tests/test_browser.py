@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+import public_tests
 from grading.source import GRADED_FUNCTIONS, SOURCE_NOTEBOOK
 from submissions import INSTRUCTOR
 
@@ -31,7 +32,8 @@ CHROMIUM = os.environ.get("CHROME_BINARY") or shutil.which("chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver")
 TOKEN = "learner-path"
 # Every test cell's line when the solution is right, and the figures the notebook draws.
-SUCCESS_LINES = ("All 9 checks passed: find_closest_centroids", "All 7 checks passed: compute_centroids")
+SUCCESS_LINES = (f"All {len(public_tests._CLOSEST_CASES)} checks passed: find_closest_centroids",
+                 f"All {len(public_tests._CENTROID_CASES)} checks passed: compute_centroids")
 MIN_FIGURES = 11
 
 

@@ -98,8 +98,8 @@ def _delete(function):
 # Typical mistakes: {name: (code for the solution region, the function's points, words its feedback
 # must contain)}.
 CLOSEST_MISTAKES = {
-    # n = 1 and K = 1 are the only cases where L1 and Euclidean agree.
-    "l1": ("idx = np.argmin(np.abs(X[:, None, :].astype(float) - centroids[None]).sum(axis=2), axis=1)", 2, ["L1 (Manhattan)"]),
+    # One feature (n = 1) is the only test where L1 and Euclidean agree on every case.
+    "l1": ("idx = np.argmin(np.abs(X[:, None, :].astype(float) - centroids[None]).sum(axis=2), axis=1)", 1, ["L1 (Manhattan)"]),
     "argmax": (DISTANCES + "idx = np.argmax(d + np.sum(Xf ** 2, axis=1)[:, None], axis=1)", 0, ["farthest centroid"]),
     "one_based": (DISTANCES + "idx = np.argmin(d, axis=1) + 1", 0, ["one more than expected"]),
     "float_labels": (DISTANCES + "idx = np.argmin(d, axis=1).astype(float)", 0, ["stored as float64"]),
@@ -116,7 +116,7 @@ CENTROID_MISTAKES = {
     "integer_dtype": ("centroids = np.zeros((K, n), dtype=X.dtype)\n" + HINT_1_CENTROIDS, 8, ["truncates", "np.zeros((K, n))"]),
     "drop_empty": ("sizes = np.bincount(idx)\n"
                    "sums = np.stack([np.bincount(idx, weights=X[:, j]) for j in range(n)], axis=1)\n"
-                   "with np.errstate(invalid='ignore'):\n    centroids = sums / sizes[:, None]", 9, ["drop the empty clusters"]),
+                   "with np.errstate(invalid='ignore'):\n    centroids = sums / sizes[:, None]", 9, ["minlength=K"]),
     "point_loop": ("sums, sizes = np.zeros((K, n)), np.zeros(K)\n"
                    "for i in range(m):\n    sums[idx[i]] += X[i]\n    sizes[idx[i]] += 1\n"
                    "with np.errstate(invalid='ignore'):\n    centroids = sums / sizes[:, None]", 9, ["times the reference solution's"]),
@@ -150,8 +150,10 @@ NORMAL = {
         _insert(3, "while True:\n    pass")(nb), _insert(5, "1 / 0")(nb), _insert(6, "import sys\nsys.exit(1)")(nb),
         _insert(7, "def broken(:\n    pass")(nb)]),
     "imports_elsewhere": edited(lambda nb: [
-        _in_cell(CLOSEST, "    ### BEGIN SOLUTION", "    return cdist(X, centroids, 'sqeuclidean').argmin(axis=1)\n    ### BEGIN SOLUTION")(nb),
-        _insert(3, "from scipy.spatial.distance import cdist\nimport definitely_not_installed_module")(nb)]),
+        _in_cell(CLOSEST, "    ### BEGIN SOLUTION",
+                 "    return np.argmin(np.stack([norm(X - c, axis=1) for c in centroids], axis=1), axis=1)\n"
+                 "    ### BEGIN SOLUTION")(nb),
+        _insert(3, "from numpy.linalg import norm\nimport definitely_not_installed_module")(nb)]),
     "helper_outside": edited(lambda nb: [
         _insert(3, "def squared(a):\n    return a ** 2")(nb),
         _in_cell(CLOSEST, "np.sum(centroids**2, axis=1)", "np.sum(squared(centroids), axis=1)")(nb)]),
@@ -303,7 +305,7 @@ def test_errors_and_endless_loops_in_ungraded_cells_cost_nothing(normal):
 
 def test_imports_from_other_cells_are_run_and_an_unneeded_broken_one_is_not(normal):
     run, rows, out = normal
-    assert points(rows["imports_elsewhere"]) == (10, 10, 20, "ok")  # cdist imported in an ungraded cell
+    assert points(rows["imports_elsewhere"]) == (10, 10, 20, "ok")  # norm imported in an ungraded cell
 
 
 def test_a_helper_defined_outside_the_graded_cells_is_pointed_out(normal):
