@@ -10,9 +10,9 @@ so the notebook needs a single ``import utils``:
   :func:`plot_image_grid`, :func:`plot_k_sweep`
 - accounting (``quantize/accounting.py``): :func:`bit_budget`, :func:`indexed_png_bytes`,
   :func:`rgb_png_bytes`, :func:`psnr`, :func:`compression_report`, :func:`sweep_table`
-- :func:`quantize_image`: a palette and an index per pixel from the library behind
-  ``compress.py`` (``quantize/compressor.py``), for photos of any size; :func:`downscale`, a small
-  copy for your own K-means, and :func:`compare_with_library`, the two results side by side.
+- your own image: :func:`downscale`, a small copy for your own K-means; :func:`closest_in_blocks`,
+  your ``find_closest_centroids`` on every pixel, a block at a time; :func:`compare_copy_and_whole`,
+  the palette on the copy and on the whole image, side by side.
 - :func:`show_compression`: the palette, the side-by-side figure and the report, in one call.
 - Going further: :func:`agreement` with scikit-learn,
   :func:`race_assignment` and :func:`assignment_memory`, the assignment step's time and memory three
@@ -51,7 +51,6 @@ from quantize.accounting import (
     sweep_table,
     to_uint8,
 )
-from quantize.quantizer import quantize_pixels
 from quantize.image_io import ImageReadError, load_image
 from quantize.learner_help import TooSlowForThisCell, describe_figures, explain_unfinished_work, stop_if_too_slow
 from quantize.animation import kmeans_animation, save_gif
@@ -81,7 +80,8 @@ __all__ = [
     "ImageReadError",
     "TooSlowForThisCell",
     "bit_budget",
-    "compare_with_library",
+    "closest_in_blocks",
+    "compare_copy_and_whole",
     "compression_report",
     "count_colours",
     "delta_e_1976",
@@ -108,7 +108,6 @@ __all__ = [
     "plot_which_k",
     "png_index_bits",
     "psnr",
-    "quantize_image",
     "race_assignment",
     "random_codebook",
     "rgb_png_bytes",
@@ -175,62 +174,72 @@ def downscale(image: np.ndarray, max_pixels: int) -> np.ndarray:
     return np.asarray(Image.fromarray(to_uint8(image)).resize(size, Image.Resampling.BOX), dtype=np.float64) / 255.0
 
 
-def compare_with_library(small: np.ndarray, centroids: np.ndarray, idx: np.ndarray, image: np.ndarray,
-                         palette: np.ndarray, library_idx: np.ndarray) -> tuple[float, float]:
-    """Your K-means on a small copy next to the library's on the whole image, each with its PSNR.
+def closest_in_blocks(find_closest_centroids, X: np.ndarray, centroids: np.ndarray, rows: int = 100_000) -> np.ndarray:
+    """Your ``find_closest_centroids`` on every row of ``X``, ``rows`` rows at a time.
+
+    A block at a time keeps whatever your function allocates (an ``(m, K)`` table, or an
+    ``(m, K, n)`` array of differences) to the size of one block, however large the image.
+
+    Parameters
+    ----------
+    find_closest_centroids : callable
+        Yours: ``find_closest_centroids(X, centroids)`` returns ``(m,)`` integers from 0 to K - 1.
+    X : numpy.ndarray
+        ``(m, n)``: every pixel of an image, one per row.
+    centroids : numpy.ndarray
+        ``(K, n)``: the palette.
+    rows : int, optional
+        Rows of ``X`` in one call.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(m,) intp``: each row's label, as your function gave it.
+    """
+    K = len(centroids)
+    labels = []
+    for start in range(0, len(X), rows):
+        block = X[start:start + rows]
+        idx = np.asarray(find_closest_centroids(block, centroids))
+        if idx.shape != (len(block),) or idx.dtype.kind not in "iu" or idx.min() < 0 or idx.max() >= K:
+            raise ValueError(f"find_closest_centroids must return {len(block)} integers from 0 to {K - 1}, "
+                             f"got {idx.dtype} of shape {idx.shape}")
+        labels.append(idx.astype(np.intp))
+    return np.concatenate(labels) if labels else np.zeros(0, dtype=np.intp)
+
+
+def compare_copy_and_whole(small: np.ndarray, idx_small: np.ndarray, image: np.ndarray, idx: np.ndarray,
+                           centroids: np.ndarray) -> tuple[float, float]:
+    """One palette on the small copy it was learned from and on the whole image, each with its PSNR.
 
     Parameters
     ----------
     small : numpy.ndarray
         ``(h, w, 3)`` float in [0, 1]: the copy your K-means ran on (:func:`downscale`).
-    centroids, idx : numpy.ndarray
-        ``(K, 3)`` and ``(h * w,)``: what your ``run_kMeans`` returned for it.
+    idx_small : numpy.ndarray
+        ``(h * w,)``: what your ``run_kMeans`` returned for it.
     image : numpy.ndarray
         ``(H, W, 3)`` float in [0, 1]: the whole image.
-    palette, library_idx : numpy.ndarray
-        What :func:`quantize_image` returned for it.
+    idx : numpy.ndarray
+        ``(H * W,)``: the palette index of each of its pixels (:func:`closest_in_blocks`).
+    centroids : numpy.ndarray
+        ``(K, 3)``: the palette, your K-means' centroids.
 
     Returns
     -------
     (float, float)
         The two PSNRs, in dB, each against the image it was computed from.
     """
-    mine = np.asarray(centroids)[np.reshape(idx, small.shape[:2])]
-    library = np.asarray(palette)[np.reshape(library_idx, image.shape[:2])]
-    mine_db, library_db = psnr(small, mine), psnr(image, library)
+    palette = np.asarray(centroids)
+    on_copy = palette[np.reshape(idx_small, small.shape[:2])]
+    on_image = palette[np.reshape(idx, image.shape[:2])]
+    copy_db, image_db = psnr(small, on_copy), psnr(image, on_image)
     side_by_side(
-        mine, library,
-        f"Your K-means, K = {len(centroids)}, on a {small.shape[1]} x {small.shape[0]} copy\nPSNR {mine_db:.1f} dB",
-        f"The library, K = {len(palette)}, on all {image.shape[1]} x {image.shape[0]} pixels\nPSNR {library_db:.1f} dB",
+        on_copy, on_image,
+        f"Your K-means, K = {len(palette)}, on a {small.shape[1]} x {small.shape[0]} copy\nPSNR {copy_db:.1f} dB",
+        f"Its palette on all {image.shape[1]} x {image.shape[0]} pixels\nPSNR {image_db:.1f} dB",
     )
-    return mine_db, library_db
-
-
-def quantize_image(image: np.ndarray, K: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A palette of at most K colours for an image, and each pixel's index, as compress.py makes them.
-
-    The library runs K-means on each distinct colour once, weighted by how many pixels have it,
-    from several good starts, so it is fast on photos of many megapixels. An image with at most
-    K distinct colours keeps every one of them exactly.
-
-    Parameters
-    ----------
-    image : numpy.ndarray
-        ``(H, W, 3)`` float in [0, 1] (as :func:`load_image` gives) or uint8.
-    K : int
-        Largest number of colours, 1 to 256.
-    seed : int, optional
-        Seeds every random choice: the same image, K and seed give the same palette.
-
-    Returns
-    -------
-    palette : numpy.ndarray
-        ``(k, 3)`` float in [0, 1], ``k <= K``, most used colour first.
-    idx : numpy.ndarray
-        ``(H * W,)`` uint8 palette index of each pixel, in the order of ``image.reshape(-1, 3)``.
-    """
-    quantized = quantize_pixels(to_uint8(image), K, seed=seed)
-    return quantized.palette / 255.0, quantized.indices.ravel()
+    return copy_db, image_db
 
 
 def show_compression(image: np.ndarray, palette: np.ndarray, idx: np.ndarray,

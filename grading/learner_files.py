@@ -1,12 +1,15 @@
 """Which files next to the instructor's notebook are the learner's, and which of them graded code may use.
 
-The learner's copy of the assignment carries the files the notebook imports or reads, and
-``compress.py``, which its summary offers for the learner's own photos (:data:`LEARNER_FILES`).
-``grading/``, ``tests/``, ``bench/`` and the Makefile stay with the instructor.
+The learner's copy of the assignment carries the files the notebook imports or reads, and no more
+(:data:`LEARNER_FILES`): of the ``quantize`` package, the modules ``utils.py`` and
+``public_tests.py`` import (:data:`NOTEBOOK_MODULES`; the project's tests check the list against
+what they really import). ``compress.py`` and the compression engine behind it stay with the
+instructor, with ``grading/``, ``tests/``, ``bench/`` and the Makefile: the engine's K-means has an
+assignment step and an update step of its own, and nothing handed to the learner may do an exercise.
 
-Of those, the assignment's own tools (:data:`TOOL_MODULES`: ``utils.py``, ``compress.py``,
-``quantize/``, which holds a K-means) are not part of any exercise: the grader does not show them
-to the learner's graded code, and an import of them fails with a message that says so.
+Of those, the assignment's own tools (:data:`TOOL_MODULES`: ``utils.py`` and ``quantize/``, and
+``compress.py`` where an instructor hands it out) are not part of any exercise: the grader does not
+show them to the learner's graded code, and an import of them fails with a message that says so.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ import os
 import shutil
 from pathlib import Path
 
-__all__ = ["LEARNER_FILES", "MissingLearnerFile", "TOOL_MODULES", "copy_public_files", "learner_files", "public_files",
+__all__ = ["LEARNER_FILES", "MissingLearnerFile", "NOTEBOOK_MODULES", "TOOL_MODULES", "copy_public_files", "learner_files", "public_files",
            "tool_module_names"]
 
-LEARNER_FILES = ("utils.py", "public_tests.py", "compress.py", "requirements.txt", "quantize", "data", "images")
+NOTEBOOK_MODULES = ("__init__", "accounting", "animation", "atomic_files", "baselines", "blas_threads", "colour_space",
+                    "image_io", "learner_help", "measure", "mistakes", "plots", "png_writer")
+LEARNER_FILES = ("utils.py", "public_tests.py", "requirements.txt", *(f"quantize/{name}.py" for name in NOTEBOOK_MODULES),
+                 "data", "images")
 TOOL_MODULES = ("utils.py", "compress.py", "quantize")
 
 

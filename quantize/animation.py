@@ -8,17 +8,14 @@ K-means steps are passed in, so the animation can show the learner's own functio
 
 The same inputs give the same GIF, byte for byte, on the same versions of matplotlib and Pillow:
 every frame is drawn by Agg from fixed data, with no timestamp in the file. The repository's
-``docs/kmeans.gif`` is made by this module's command, from the toy data of the notebook::
-
-    python -m quantize.animation --out docs/kmeans.gif
+``docs/kmeans.gif`` is made from the toy data of the notebook, with the reference solution's two
+steps, by ``python docs/make_kmeans_gif.py --out docs/kmeans.gif``.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from .atomic_files import write_atomically
-from .measure import broadcast_assignment, distortion
+from .measure import distortion
 from .plots import cluster_colours
 
 __all__ = ["KMeansSteps", "kmeans_steps", "kmeans_animation", "save_gif"]
@@ -260,35 +257,3 @@ def save_gif(animation: FuncAnimation, path: str | os.PathLike, fps: float = 1.5
         data = temporary.read_bytes()
     write_atomically(path, lambda file: file.write(data), overwrite=overwrite)
     return len(data)
-
-
-# --- the command: the repository's GIF, from the notebook's toy data ---------------------------
-
-TOY_DATA = Path(__file__).resolve().parent.parent / "data" / "toy_points.csv"
-TOY_INITIAL_CENTROIDS = np.array([[3.0, 3.0], [6.0, 2.0], [8.0, 5.0]])  # the notebook's three
-
-
-def _reference_compute_centroids(X: np.ndarray, idx: np.ndarray, K: int) -> np.ndarray:
-    """The mean of each cluster's examples: ``(K, n) float64``, a NaN row for an empty cluster."""
-    return np.array([X[idx == k].mean(axis=0) if np.any(idx == k) else np.full(X.shape[1], np.nan)
-                     for k in range(K)])
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m quantize.animation",
-                                     description="Make the GIF of K-means converging on the notebook's toy data.")
-    parser.add_argument("--out", required=True, type=Path, help="the GIF to write, e.g. docs/kmeans.gif")
-    parser.add_argument("--fps", type=float, default=1.5, help="frames per second (default 1.5)")
-    parser.add_argument("--max-iters", type=int, default=10, help="most iterations to show (default 10)")
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    X = np.loadtxt(TOY_DATA, delimiter=",", skiprows=1, dtype=np.float64)
-    animation = kmeans_animation(X, TOY_INITIAL_CENTROIDS, broadcast_assignment,  # tiny for 300 points
-                                 _reference_compute_centroids, max_iters=args.max_iters)
-    size = save_gif(animation, args.out, fps=args.fps)
-    print(f"wrote {args.out}: {size:,} bytes in {time.perf_counter() - started:.1f} s")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -3,7 +3,8 @@
 Each baseline returns what K-means returns: a palette and the palette index of every pixel.
 
 - :func:`random_codebook`: K pixels drawn at random are the palette, as in scikit-learn's
-  colour-quantisation example; every pixel goes to its nearest palette colour.
+  colour-quantisation example; every pixel goes to its nearest palette colour, by the learner's
+  own ``find_closest_centroids``.
 - :func:`uniform_grid`: a fixed grid of colours, the same for every image (``grid_levels(16)`` is
   2 x 4 x 2: red, green, blue); every channel goes to its nearest level.
 - :func:`median_cut` and :func:`fast_octree`: Pillow's own quantisers, ``Image.quantize`` without
@@ -22,7 +23,6 @@ import numpy as np
 from PIL import Image
 
 from .accounting import to_uint8
-from .weighted_kmeans import nearest_centre
 
 __all__ = ["random_codebook", "grid_levels", "uniform_grid", "median_cut", "fast_octree"]
 
@@ -49,8 +49,9 @@ def _check_colours(values, shape: str) -> np.ndarray:
     return array
 
 
-def random_codebook(pixels: np.ndarray, K: int, rng: np.random.Generator | int) -> tuple[np.ndarray, np.ndarray]:
-    """K pixels drawn at random as the palette, each pixel mapped to the nearest of them.
+def random_codebook(pixels: np.ndarray, K: int, rng: np.random.Generator | int,
+                    find_closest_centroids) -> tuple[np.ndarray, np.ndarray]:
+    """K pixels drawn at random as the palette, each pixel mapped to the nearest of them by ``find_closest_centroids``.
 
     What scikit-learn's colour-quantisation example compares K-means with: the palette costs
     nothing to find, and follows the image's colours only as far as a random sample does.
@@ -63,14 +64,16 @@ def random_codebook(pixels: np.ndarray, K: int, rng: np.random.Generator | int) 
         Pixels to draw, 1 to 256 (all of them if the image has fewer).
     rng : numpy.random.Generator or int
         The source of randomness, or a seed for one; the same seed gives the same result.
+    find_closest_centroids : callable
+        The learner's: ``find_closest_centroids(pixels, palette)`` gives each pixel's nearest
+        palette colour, ``(m,)`` integers.
 
     Returns
     -------
     palette : numpy.ndarray
         ``(k, 3) float64``, ``k <= K``: the distinct colours among the drawn pixels, sorted.
     idx : numpy.ndarray
-        ``(m,) intp``: the nearest palette colour of each pixel (in float32 arithmetic, so two
-        colours equally near to within about 1e-7 may go either way).
+        ``(m,) intp``: the nearest palette colour of each pixel, as ``find_closest_centroids`` says.
     """
     pixels = _check_colours(pixels, "(m, 3)")
     K = _check_K(K)
@@ -80,8 +83,11 @@ def random_codebook(pixels: np.ndarray, K: int, rng: np.random.Generator | int) 
     drawn = pixels[rng.choice(len(pixels), size=min(K, len(pixels)), replace=False)]
     # Pixels of one colour drawn twice would waste a palette entry: keep each colour once.
     palette = np.unique(drawn.astype(np.float64), axis=0)
-    idx, _ = nearest_centre(pixels, palette)  # chunked: memory stays (chunk x k), never m x k x 3
-    return palette, idx
+    idx = np.asarray(find_closest_centroids(pixels, palette))
+    if idx.shape != (len(pixels),) or idx.dtype.kind not in "iu" or idx.min() < 0 or idx.max() >= len(palette):
+        raise ValueError(f"find_closest_centroids must return {len(pixels)} integers from 0 to {len(palette) - 1}, "
+                         f"got {idx.dtype} of shape {idx.shape}")
+    return palette, idx.astype(np.intp)
 
 
 def grid_levels(K: int) -> tuple[int, int, int]:

@@ -4,9 +4,8 @@
 - :func:`race_assignment`: the assignment step three ways, timed on the same pixels.
 - :func:`assignment_memory`: the peak memory of three ways to compute the assignment.
 
-The three assignment functions here (:func:`double_loop_assignment`, :func:`broadcast_assignment`,
-:func:`chunked_assignment`) are yardsticks, not exercises: the notebook's exercises are graded
-from the learner's own cells, where this module cannot be imported.
+The ways of computing the assignment that these time and measure live inside them and give back
+only seconds and bytes: nothing in this module answers an exercise.
 """
 
 from __future__ import annotations
@@ -17,8 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Agreement", "agreement", "assignment_memory", "best_seconds", "broadcast_assignment", "chunked_assignment",
-           "distortion", "double_loop_assignment", "race_assignment", "worst_square"]
+__all__ = ["Agreement", "agreement", "assignment_memory", "best_seconds", "distortion", "race_assignment", "worst_square"]
 
 
 @dataclass(frozen=True)
@@ -67,32 +65,6 @@ def agreement(X: np.ndarray, centroids_a: np.ndarray, idx_a: np.ndarray, centroi
                      distortion(X, np.asarray(centroids_b), np.asarray(idx_b)), tolerance)
 
 
-def double_loop_assignment(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    """Nearest centroid by a Python loop over the examples and one over the centroids: ``(m,)`` int."""
-    idx = np.zeros(len(X), dtype=np.intp)
-    for i in range(len(X)):
-        best = np.inf
-        for k in range(len(centroids)):
-            d = np.sum((X[i] - centroids[k]) ** 2)
-            if d < best:
-                best, idx[i] = d, k
-    return idx
-
-
-def broadcast_assignment(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    """Nearest centroid through an ``(m, K, n)`` array of differences: short to write, large in memory."""
-    return np.argmin(np.sum((X[:, None, :] - centroids[None, :, :]) ** 2, axis=2), axis=1)
-
-
-def chunked_assignment(X: np.ndarray, centroids: np.ndarray, rows: int = 16_384) -> np.ndarray:
-    """Nearest centroid by ``||c||^2 - 2 x.c`` (``||x||^2`` cannot change the argmin), a block of rows at a time."""
-    lengths = (centroids * centroids).sum(axis=1)
-    idx = np.empty(len(X), dtype=np.intp)
-    for start in range(0, len(X), rows):
-        idx[start:start + rows] = (lengths - 2.0 * (X[start:start + rows] @ centroids.T)).argmin(axis=1)
-    return idx
-
-
 def best_seconds(function, args, repeat: int, enough: float = np.inf) -> float:
     """The best of ``repeat`` calls, or of fewer once one has taken ``enough`` seconds."""
     best = np.inf
@@ -109,14 +81,21 @@ def race_assignment(find_closest_centroids, X: np.ndarray, centroids: np.ndarray
                     seed: int = 0) -> list[tuple[str, float]]:
     """The assignment step three ways on the same pixels: ``[(label, seconds for all of X)]``, slowest first.
 
-    The double loop runs on ``loop_sample`` examples only, and its time is scaled to all of ``X``
-    (it grows with their number); the learner's function and scikit-learn's
-    ``pairwise_distances_argmin`` run on all of ``X``, best of three.
+    A Python loop over the examples and, inside it, over the centroids runs on ``loop_sample``
+    examples only, and its time is scaled to all of ``X`` (it grows with their number); the
+    learner's function and scikit-learn's ``pairwise_distances_argmin`` run on all of ``X``, best of
+    three.
     """
     from sklearn.metrics import pairwise_distances_argmin
 
+    def double_loop(examples, centres):
+        for x in examples:
+            best = np.inf
+            for c in centres:
+                best = min(best, np.sum((x - c) ** 2))
+
     sample = X[np.random.default_rng(seed).choice(len(X), size=min(loop_sample, len(X)), replace=False)]
-    loop = best_seconds(double_loop_assignment, (sample, centroids), 1) * len(X) / len(sample)
+    loop = best_seconds(double_loop, (sample, centroids), 1) * len(X) / len(sample)
     return [
         (f"a Python loop over examples and centroids ({len(sample):,} pixels, scaled to {len(X):,})", loop),
         ("your find_closest_centroids", best_seconds(find_closest_centroids, (X, centroids), 3, enough=1.0)),
@@ -124,20 +103,32 @@ def race_assignment(find_closest_centroids, X: np.ndarray, centroids: np.ndarray
     ]
 
 
-def assignment_memory(X: np.ndarray, centroids: np.ndarray) -> list[tuple[str, int]]:
-    """Peak bytes numpy allocates for the assignment three ways: ``[(label, bytes)]``.
+def assignment_memory(X: np.ndarray, centroids: np.ndarray, rows: int = 16_384) -> list[tuple[str, int]]:
+    """Peak bytes numpy allocates for the distances of the assignment, three ways: ``[(label, bytes)]``.
 
-    Measured with ``tracemalloc``, which sees numpy's allocations: the same inputs give the same
-    figures on every run.
+    Each way computes what the argmin would be taken of, and lets it go: the ``(m, K, n)``
+    differences of a broadcast and their squares' sums, the ``(m, K)`` table of
+    ``||c||^2 - 2 x.c`` (``||x||^2`` cannot change the argmin), and the same table ``rows`` rows at
+    a time. Measured with ``tracemalloc``, which sees numpy's allocations: the same inputs give the
+    same figures on every run.
     """
     m, K, n = len(X), len(centroids), X.shape[1]
-    ways = [(f"broadcast: an ({m:,}, {K}, {n}) array of differences", broadcast_assignment),
-            (f"identity: one ({m:,}, {K}) table, ||c||^2 - 2 x.c", lambda X, C: chunked_assignment(X, C, rows=len(X))),
-            ("identity, 16,384 rows at a time", chunked_assignment)]
+    lengths = (centroids * centroids).sum(axis=1)
+
+    def broadcast():
+        np.sum((X[:, None, :] - centroids[None, :, :]) ** 2, axis=2)
+
+    def table(block=m):
+        for start in range(0, m, block):
+            lengths - 2.0 * (X[start:start + block] @ centroids.T)
+
+    ways = [(f"broadcast: an ({m:,}, {K}, {n}) array of differences", broadcast),
+            (f"identity: one ({m:,}, {K}) table, ||c||^2 - 2 x.c", table),
+            (f"identity, {rows:,} rows at a time", lambda: table(rows))]
     peaks = []
-    for label, function in ways:
+    for label, way in ways:
         tracemalloc.start()
-        function(X, centroids)
+        way()
         peaks.append((label, tracemalloc.get_traced_memory()[1]))
         tracemalloc.stop()
     return peaks

@@ -13,15 +13,16 @@ from PIL import Image, ImageSequence
 from matplotlib.animation import PillowWriter
 from sklearn.cluster import KMeans
 
-from quantize import animation as anim
+from grading.source import load_reference
 from quantize.animation import HOLD_FRAMES, kmeans_animation, kmeans_steps, save_gif
-from quantize.measure import broadcast_assignment
 from quantize.plots import cluster_colours
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED_GIF = ROOT / "docs" / "kmeans.gif"
-find = broadcast_assignment
-compute = anim._reference_compute_centroids
+# The reference solution's two steps, as docs/make_kmeans_gif.py takes them from the notebook.
+REFERENCE = load_reference()
+find, compute = REFERENCE["find_closest_centroids"], REFERENCE["compute_centroids"]
+TOY_INITIAL_CENTROIDS = np.array([[3.0, 3.0], [6.0, 2.0], [8.0, 5.0]])  # the notebook's three
 
 
 def toy_data() -> np.ndarray:
@@ -42,9 +43,9 @@ def gif_frames(path: Path) -> list[np.ndarray]:
 
 def test_steps_on_the_toy_data_agree_with_scikit_learn():
     X = toy_data()
-    steps = kmeans_steps(X, anim.TOY_INITIAL_CENTROIDS, find, compute, max_iters=50)
+    steps = kmeans_steps(X, TOY_INITIAL_CENTROIDS, find, compute, max_iters=50)
     # Lloyd from the same start: the same centroids and labels when both have converged.
-    sk = KMeans(n_clusters=3, init=anim.TOY_INITIAL_CENTROIDS, n_init=1, algorithm="lloyd", tol=0).fit(X)
+    sk = KMeans(n_clusters=3, init=TOY_INITIAL_CENTROIDS, n_init=1, algorithm="lloyd", tol=0).fit(X)
     assert steps.converged
     assert np.allclose(steps.centroids[-1], sk.cluster_centers_, rtol=0, atol=1e-9)
     assert np.array_equal(steps.idx[-1], sk.labels_)
@@ -54,17 +55,17 @@ def test_steps_on_the_toy_data_agree_with_scikit_learn():
         assert np.array_equal(idx, find(X, centroids))
         assert J == pytest.approx(np.mean(np.sum((X - centroids[idx]) ** 2, axis=1)))
     assert np.all(np.diff(steps.J) <= 1e-12)  # K-means never raises the distortion
-    assert np.array_equal(steps.centroids[0], anim.TOY_INITIAL_CENTROIDS)
+    assert np.array_equal(steps.centroids[0], TOY_INITIAL_CENTROIDS)
 
 
 def test_steps_stop_at_max_iters_or_when_nothing_changes():
     X = toy_data()
-    assert len(kmeans_steps(X, anim.TOY_INITIAL_CENTROIDS, find, compute, max_iters=3).J) == 4
-    assert not kmeans_steps(X, anim.TOY_INITIAL_CENTROIDS, find, compute, max_iters=3).converged
-    none = kmeans_steps(X, anim.TOY_INITIAL_CENTROIDS, find, compute, max_iters=0)
+    assert len(kmeans_steps(X, TOY_INITIAL_CENTROIDS, find, compute, max_iters=3).J) == 4
+    assert not kmeans_steps(X, TOY_INITIAL_CENTROIDS, find, compute, max_iters=3).converged
+    none = kmeans_steps(X, TOY_INITIAL_CENTROIDS, find, compute, max_iters=0)
     assert none.centroids.shape == (1, 3, 2) and none.idx.shape == (1, 300) and not none.converged
     # Started at the converged centroids, one iteration shows that nothing changes.
-    done = kmeans_steps(X, kmeans_steps(X, anim.TOY_INITIAL_CENTROIDS, find, compute, 50).centroids[-1],
+    done = kmeans_steps(X, kmeans_steps(X, TOY_INITIAL_CENTROIDS, find, compute, 50).centroids[-1],
                         find, compute, max_iters=10)
     assert done.converged and len(done.J) == 2
 
@@ -192,14 +193,14 @@ def test_save_gif_is_atomic(tmp_path, monkeypatch):
 def test_committed_gif_is_what_the_command_makes(tmp_path):
     made = tmp_path / "kmeans.gif"
     # A fresh process, as the GIF was made: matplotlib's default settings, its Agg backend.
-    result = subprocess.run([sys.executable, "-m", "quantize.animation", "--out", str(made)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "docs/make_kmeans_gif.py", "--out", str(made)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert f"wrote {made}" in result.stdout
     assert made.read_bytes() == COMMITTED_GIF.read_bytes(), (
-        "docs/kmeans.gif differs from what `python -m quantize.animation --out docs/kmeans.gif` makes now "
+        "docs/kmeans.gif differs from what `python docs/make_kmeans_gif.py --out docs/kmeans.gif` makes now "
         "(a change to the animation, or another matplotlib or Pillow): run that command and commit the GIF")
     assert COMMITTED_GIF.stat().st_size < 300_000
     # The toy run: the start and one frame per iteration until nothing changes.
-    steps = kmeans_steps(toy_data(), anim.TOY_INITIAL_CENTROIDS, find, compute, max_iters=10)
+    steps = kmeans_steps(toy_data(), TOY_INITIAL_CENTROIDS, find, compute, max_iters=10)
     assert len(gif_frames(made)) == len(steps.J)

@@ -13,13 +13,16 @@ from quantize.accounting import psnr, to_uint8
 from quantize.baselines import fast_octree, grid_levels, median_cut, random_codebook, uniform_grid
 from quantize.quantizer import quantize_pixels
 from quantize.image_io import load_image
+from grading.source import load_reference
 
 ROOT = Path(__file__).resolve().parent.parent
+# random_codebook assigns with the learner's find_closest_centroids: here, the reference solution's.
+FIND = load_reference()["find_closest_centroids"]
 PHOTO = ROOT / "images" / "china.jpg"
 
 # Every baseline called the same way: (image (H, W, 3), K) -> (palette, idx).
 BASELINES = {
-    "random_codebook": lambda image, K: random_codebook(image.reshape(-1, 3), K, rng=0),
+    "random_codebook": lambda image, K: random_codebook(image.reshape(-1, 3), K, rng=0, find_closest_centroids=FIND),
     "uniform_grid": lambda image, K: uniform_grid(image.reshape(-1, 3), K),
     "median_cut": median_cut,
     "fast_octree": fast_octree,
@@ -68,13 +71,13 @@ def test_pillow_keeps_an_image_of_few_colours_exactly(name):
 
 def test_random_codebook_with_more_K_than_colours_or_pixels():
     image = three_colours()
-    palette, idx = random_codebook(image.reshape(-1, 3), 16, rng=0)
+    palette, idx = random_codebook(image.reshape(-1, 3), 16, rng=0, find_closest_centroids=FIND)
     # Each colour at most once, and only the image's own.
     assert len(palette) <= 3 and len(np.unique(palette, axis=0)) == len(palette)
     assert all((image.reshape(-1, 3) == colour).all(axis=1).any() for colour in palette)
     # K above the number of pixels: every pixel drawn, so the result is exact.
     pixels = np.random.default_rng(0).random((5, 3))
-    palette, idx = random_codebook(pixels, 10, rng=0)
+    palette, idx = random_codebook(pixels, 10, rng=0, find_closest_centroids=FIND)
     assert len(palette) == 5 and np.array_equal(palette[idx], pixels)
 
 
@@ -85,19 +88,27 @@ def test_uniform_grid_with_more_K_than_colours_keeps_its_fixed_grid():
 
 def test_random_codebook_is_seeded_and_its_palette_is_drawn_from_the_pixels():
     pixels = photo_crop().reshape(-1, 3)
-    first = random_codebook(pixels, 16, rng=7)
-    again = random_codebook(pixels, 16, rng=np.random.default_rng(7))  # a seed or a Generator
-    other = random_codebook(pixels, 16, rng=8)
+    first = random_codebook(pixels, 16, rng=7, find_closest_centroids=FIND)
+    again = random_codebook(pixels, 16, rng=np.random.default_rng(7), find_closest_centroids=FIND)  # a seed or a Generator
+    other = random_codebook(pixels, 16, rng=8, find_closest_centroids=FIND)
     assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1])
     assert not np.array_equal(first[0], other[0])
     assert all((pixels == colour).all(axis=1).any() for colour in first[0])
     with pytest.raises(ValueError, match="seed"):
-        random_codebook(pixels, 16, rng=None)
+        random_codebook(pixels, 16, rng=None, find_closest_centroids=FIND)
+
+
+def test_random_codebook_says_what_is_wrong_with_a_broken_find_closest_centroids():
+    pixels = np.random.default_rng(3).random((50, 3))
+    for broken in (lambda X, C: np.zeros((len(X), 1), dtype=int), lambda X, C: np.zeros(len(X)),
+                   lambda X, C: np.full(len(X), len(C))):
+        with pytest.raises(ValueError, match="find_closest_centroids must return 50 integers from 0 to"):
+            random_codebook(pixels, 4, rng=0, find_closest_centroids=broken)
 
 
 def test_random_codebook_maps_each_pixel_to_its_nearest_colour():
     pixels = np.random.default_rng(3).random((2_000, 3))
-    palette, idx = random_codebook(pixels, 32, rng=3)
+    palette, idx = random_codebook(pixels, 32, rng=3, find_closest_centroids=FIND)
     # The plain way, fine for 2,000 pixels: every distance, then the smallest.
     distances = ((pixels[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2)
     chosen = distances[np.arange(len(pixels)), idx]
@@ -165,7 +176,7 @@ def test_memory_stays_bounded_for_many_pixels_and_colours():
     broadcast_bytes = len(pixels) * K * 3 * 4  # a float32 pixels x K x 3 array: 154 MB
     tracemalloc.start()
     try:
-        random_codebook(pixels, K, rng=0)
+        random_codebook(pixels, K, rng=0, find_closest_centroids=FIND)
         uniform_grid(pixels, K)
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -209,7 +220,7 @@ def test_bad_images_raise_a_clear_error(baseline, bad, message):
         baseline(bad, 4)
 
 
-@pytest.mark.parametrize("baseline", [lambda pixels, K: random_codebook(pixels, K, rng=0), uniform_grid])
+@pytest.mark.parametrize("baseline", [lambda pixels, K: random_codebook(pixels, K, rng=0, find_closest_centroids=FIND), uniform_grid])
 @pytest.mark.parametrize("bad, message", BAD_PIXELS)
 def test_bad_pixels_raise_a_clear_error(baseline, bad, message):
     with pytest.raises(ValueError, match=message):
@@ -226,7 +237,7 @@ def test_bad_K_raises_a_clear_error(name, K):
 def test_pixels_and_images_are_not_mixed_up():
     image = photo_crop()
     with pytest.raises(ValueError, match=r"expected \(m, 3\)"):
-        random_codebook(image, 4, rng=0)
+        random_codebook(image, 4, rng=0, find_closest_centroids=FIND)
     with pytest.raises(ValueError, match=r"expected \(m, 3\)"):
         uniform_grid(image, 4)
     with pytest.raises(ValueError, match=r"expected \(H, W, 3\)"):

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from grading.source import load_reference
 from quantize import measure
+
+# The learner's find_closest_centroids, where the notebook passes one: here, the reference solution's.
+FIND = load_reference()["find_closest_centroids"]
 
 
 @pytest.fixture(scope="module")
@@ -14,17 +18,9 @@ def pixels():
     return rng.random((3000, 3)), rng.random((8, 3))
 
 
-def test_the_three_assignments_agree(pixels):
-    X, C = pixels
-    expected = np.argmin(((X[:, None, :] - C[None]) ** 2).sum(axis=2), axis=1)
-    for function in (measure.double_loop_assignment, measure.broadcast_assignment, measure.chunked_assignment):
-        assert np.array_equal(function(X, C), expected), function.__name__
-    assert np.array_equal(measure.chunked_assignment(X, C, rows=7), expected)  # blocks that do not divide m
-
-
 def test_agreement_counts_labels_and_bounds_the_centroid_difference(pixels):
     X, C = pixels
-    idx = measure.chunked_assignment(X, C)
+    idx = FIND(X, C)
     same = measure.agreement(X, C, idx, C + 1e-12, idx)
     assert same.same_labels == 3000 and same.largest_centroid_difference < 1e-9
     assert "3,000 of 3,000 pixels" in str(same) and "agree to within 1e-09" in str(same)
@@ -37,7 +33,7 @@ def test_agreement_counts_labels_and_bounds_the_centroid_difference(pixels):
 
 def test_the_race_scales_the_loop_and_times_the_rest(pixels):
     X, C = pixels
-    race = measure.race_assignment(measure.chunked_assignment, X, C, loop_sample=300)
+    race = measure.race_assignment(FIND, X, C, loop_sample=300)
     assert [label.split(" ")[0] for label, _ in race] == ["a", "your", "scikit-learn's"]
     assert "300 pixels, scaled to 3,000" in race[0][0]
     assert all(seconds > 0 for _, seconds in race) and race[0][1] > race[1][1]

@@ -374,3 +374,10 @@ def test_the_animation_is_the_repositorys_gif(notebook):
     gif = next(base64.b64decode(out.data["image/gif"]) for out in cell.outputs if "image/gif" in out.get("data", {}))
     assert gif == (SOURCE_NOTEBOOK.parent / "docs" / "kmeans.gif").read_bytes()
     assert next(out.metadata["image/gif"]["alt"] for out in cell.outputs if "image/gif" in out.get("data", {}))
+
+
+def test_a_palette_learned_on_the_small_copy_serves_the_whole_image(notebook):
+    cell = _cell_after(notebook, "utils.compare_copy_and_whole(")
+    alt = next(out.metadata["image/jpeg"]["alt"] for out in cell.outputs if "image/jpeg" in out.get("data", {}))
+    on_copy, on_image = (float(v) for v in re.findall(r"PSNR ([\d.]+) dB", alt))
+    assert abs(on_copy - on_image) < 0.5, alt  # "serves the whole image"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import ipykernel.kernelspec
@@ -16,7 +19,7 @@ from nbclient import NotebookClient
 
 from grading.cli import main
 from grading.hidden_tests import HIDDEN_TESTS
-from grading.learner_files import LEARNER_FILES
+from grading.learner_files import LEARNER_FILES, NOTEBOOK_MODULES
 from grading.release import ReleaseError, learner_notebook, write_release
 from grading.source import BEGIN_SOLUTION, END_SOLUTION, GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells
 
@@ -125,9 +128,70 @@ def test_release_holds_exactly_the_learners_files(release):
                          if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")}
     assert files == expected
     assert not any(name.startswith(("grading/", "tests/", "bench/")) or name == "Makefile" for name in files)
-    for required in ("utils.py", "public_tests.py", "compress.py", "requirements.txt", "quantize/__init__.py",
+    for required in ("utils.py", "public_tests.py", "requirements.txt", "quantize/__init__.py", "quantize/mistakes.py",
                      "data/toy_points.csv"):
         assert required in files
+    # The command and the engine behind it hold an assignment and an update step of their own.
+    for engine in ("compress.py", "quantize/weighted_kmeans.py", "quantize/grouped_kmeans.py", "quantize/palette.py",
+                   "quantize/quantizer.py", "quantize/compressor.py"):
+        assert engine not in files
+
+
+def test_the_release_holds_the_modules_the_notebook_imports_and_no_more(release):
+    """Of quantize, what utils and public_tests import, by a fresh interpreter in the release."""
+    code = ("import sys, utils, public_tests; "
+            "print(sorted(m for m in sys.modules if m == 'quantize' or m.startswith('quantize.')))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=release, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": ""})
+    assert run.returncode == 0, run.stderr
+    imported = {name.removeprefix("quantize.").replace("quantize", "__init__") for name in ast.literal_eval(run.stdout)}
+    assert imported == set(NOTEBOOK_MODULES)
+    assert {p.stem for p in (release / "quantize").glob("*.py")} == set(NOTEBOOK_MODULES)
+
+
+def _probe(folder: Path) -> dict:
+    """tests/release_probe.py run inside ``folder``: what its modules answer when called like the exercises."""
+    shutil.copyfile(Path(__file__).with_name("release_probe.py"), folder / "release_probe.py")
+    try:
+        run = subprocess.run([sys.executable, "release_probe.py"], cwd=folder, capture_output=True, text=True,
+                             timeout=600, env={**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": ""})
+    finally:
+        (folder / "release_probe.py").unlink()
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.splitlines()[-1])
+
+
+def test_nothing_in_the_release_does_an_exercise(release, tmp_path):
+    """Every module imported, every function called as the exercises are: none gives a right answer."""
+    copy = tmp_path / "release"
+    shutil.copytree(release, copy)
+    found = _probe(copy)
+    assert not found["import_errors"], found["import_errors"]
+    assert {"utils", "public_tests", "quantize.mistakes", "quantize.measure"} <= set(found["modules"])
+    assert found["called"] > 100  # the probe reached the release's functions
+    assert found["solvers"] == {}, found["solvers"]
+
+
+def test_the_probe_finds_a_solver_where_there_is_one(release, tmp_path):
+    copy = tmp_path / "release"
+    shutil.copytree(release, copy)
+    (copy / "quantize" / "planted.py").write_text(
+        "import numpy as np\n\n\n"
+        "def nearest(points, centres):\n"
+        "    return np.argmin(((points[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1), 'and more'\n\n\n"
+        "class Means:\n"
+        "    @staticmethod\n"
+        "    def of(X, labels, K):\n"
+        "        return np.array([X[labels == k].mean(axis=0) for k in range(K)])\n\n\n"
+        "def spread_start(X, K, rng):\n"
+        "    chosen = [X[rng.integers(len(X))]]\n"
+        "    for _ in range(1, K):\n"
+        "        d2 = np.min([((X - c) ** 2).sum(axis=1) for c in chosen], axis=0)\n"
+        "        chosen.append(X[rng.choice(len(X), p=d2 / d2.sum())])\n"
+        "    return np.array(chosen)\n")
+    assert _probe(copy)["solvers"] == {"quantize.planted.nearest": ["find_closest_centroids"],
+                                       "quantize.planted.Means.of": ["compute_centroids"],
+                                       "quantize.planted.spread_start": ["kmeans_plus_plus_init"]}
 
 
 def test_learner_files_are_copied_unchanged(release):
@@ -173,16 +237,16 @@ def _project_copy(tmp_path: Path) -> Path:
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(ROOT / name, root / name)
     return root / SOURCE_NOTEBOOK.name
 
 
-def test_a_solution_line_in_a_future_quantize_module_stops_the_release(tmp_path, instructor):
+def test_a_solution_line_in_a_released_module_stops_the_release(tmp_path, instructor):
     source = _project_copy(tmp_path)
-    (source.parent / "quantize" / "kmeans.py").write_text(
-        "def update(X, idx, K, centroids, n):\n    counts = np.bincount(idx, minlength=K)\n"
-    )
-    with pytest.raises(ReleaseError, match=r"quantize/kmeans\.py: solution line 'counts = np\.bincount"):
+    with open(source.parent / "quantize" / "measure.py", "a") as module:
+        module.write("\n\ndef update(X, idx, K, centroids, n):\n    counts = np.bincount(idx, minlength=K)\n")
+    with pytest.raises(ReleaseError, match=r"quantize/measure\.py: solution line 'counts = np\.bincount"):
         write_release(tmp_path / "out", source)
     assert not (tmp_path / "out").exists()
     assert not list(tmp_path.glob(".out*"))  # nothing half-built left behind

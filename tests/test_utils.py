@@ -41,27 +41,46 @@ def test_show_compression_draws_two_figures_and_prints_the_report(capsys, monkey
     plt.close("all")
 
 
-def test_quantize_image_gives_a_float_palette_and_flat_indices_that_rebuild_the_image():
-    image = utils.load_image("images/chelsea_small.png")
-    palette, idx = utils.quantize_image(image, 16)
-    assert palette.shape == (16, 3) and palette.dtype == np.float64
-    assert 0.0 <= palette.min() and palette.max() <= 1.0
-    assert idx.shape == (image.shape[0] * image.shape[1],) and idx.max() < 16
-    # Same PSNR as the library reports for the same pixels: the float round trip loses nothing.
-    from quantize.quantizer import quantize_pixels
-    expected = quantize_pixels(utils.to_uint8(image), 16, seed=0).psnr
-    assert np.isclose(utils.psnr(image, palette[idx].reshape(image.shape)), expected, atol=1e-9)
-    again, idx_again = utils.quantize_image(image, 16)
-    assert np.array_equal(again, palette) and np.array_equal(idx_again, idx)
+def test_closest_in_blocks_gives_what_the_function_gives_on_the_whole_and_calls_it_a_block_at_a_time():
+    from grading.source import load_reference
+
+    find = load_reference()["find_closest_centroids"]
+    rng = np.random.default_rng(2)
+    X, centroids = rng.random((2_500, 3)), rng.random((7, 3))
+    sizes = []
+
+    def counting(block, C):
+        sizes.append(len(block))
+        return find(block, C)
+
+    idx = utils.closest_in_blocks(counting, X, centroids, rows=1_000)
+    assert np.array_equal(idx, find(X, centroids)) and idx.dtype == np.intp
+    assert sizes == [1_000, 1_000, 500]
 
 
-def test_quantize_image_keeps_every_colour_of_an_image_with_at_most_K_of_them():
-    rng = np.random.default_rng(1)
-    colours = rng.integers(0, 256, size=(5, 3)).astype(np.uint8)
-    image = colours[rng.integers(0, 5, size=(20, 30))]
-    palette, idx = utils.quantize_image(image, 16)
-    assert len(palette) == 5
-    assert np.array_equal(utils.to_uint8(palette[idx]).reshape(image.shape), image)
+def test_closest_in_blocks_says_what_is_wrong_with_a_broken_function():
+    X, centroids = np.zeros((10, 3)), np.zeros((2, 3))
+    for broken in (lambda B, C: np.zeros(len(B)), lambda B, C: np.zeros((len(B), 1), int), lambda B, C: np.full(len(B), 2)):
+        try:
+            utils.closest_in_blocks(broken, X, centroids)
+        except ValueError as exc:
+            assert "find_closest_centroids must return 10 integers from 0 to 1" in str(exc)
+        else:
+            raise AssertionError("a broken result was accepted")
+
+
+def test_compare_copy_and_whole_shows_both_with_their_psnr(monkeypatch):
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    rng = np.random.default_rng(3)
+    palette = rng.random((4, 3))
+    image_idx, small_idx = rng.integers(0, 4, 20 * 30), rng.integers(0, 4, 10 * 15)
+    image, small = palette[image_idx].reshape(20, 30, 3), rng.random((10, 15, 3))
+    copy_db, image_db = utils.compare_copy_and_whole(small, small_idx, image, image_idx, palette)
+    assert image_db == np.inf and copy_db == utils.psnr(small, palette[small_idx].reshape(small.shape))
+    titles = [ax.get_title() for ax in plt.gcf().axes]
+    assert f"on a 15 x 10 copy\nPSNR {copy_db:.1f} dB" in titles[0] and "on all 30 x 20 pixels" in titles[1]
+    plt.close("all")
 
 
 def test_downscale_keeps_the_aspect_and_the_mean_colour():
