@@ -764,3 +764,39 @@ WRONG_CENTROIDS = {
     "first_100_examples": (centroids_first_100_examples, ["rows are wrong"]),
     "not_implemented": (centroids_not_implemented, ["not implemented yet"]),
 }
+
+
+# Right answers, but a loop over the examples inside a loop over the clusters and another over the
+# examples: far too slow for the grader to finish its 30,000-pixel test in its time (a real
+# learner's, in substance), so the grader gives it no points there, and the public test fails it.
+def centroids_index_lists_recomputed(X, idx, K):
+    m, n = X.shape
+    centroids = np.zeros((K, n))
+    for i in range(K):
+        members = []
+        for j in range(m):
+            if idx[j] == i:
+                members.append(j)
+        for _ in range(m):
+            centroids[i] = np.mean(X[members], axis=0)
+    return centroids
+
+
+WRONG_CENTROIDS["too_slow_to_be_graded"] = (centroids_index_lists_recomputed, ["too slow for the grader to test it",
+                                                                                 "stops a test after 15 s"])
+
+
+# Right, and fast enough, with the prints a learner leaves in while debugging: the grader throws
+# them away, and so does the public test while it times the function.
+def centroids_course_loop_with_prints(X, idx, K):
+    m, n = X.shape
+    centroids = np.zeros((K, n))
+    for k in range(K):
+        points = X[idx == k]
+        print(f"points {k}: {points}")
+        centroids[k] = np.mean(points, axis=0)
+        print(f"centroid {k}: {centroids[k]}")
+    return centroids
+
+
+CORRECT_CENTROIDS.append(centroids_course_loop_with_prints)

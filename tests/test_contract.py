@@ -123,3 +123,24 @@ def test_the_grader_takes_the_speed_point_exactly_from_the_loops_the_public_test
         if speed == (implementation in SLOW[function]):
             wrong_speed.append(f"{label}: the grader's speed test {'passed' if speed else 'failed'} it")
     assert not wrong_speed, "\n".join(wrong_speed)
+
+
+def test_the_held_out_check_runs_on_a_folder_of_learners_functions(tmp_path):
+    """bench/public_vs_grader.py, on two functions nobody wrote for the catalogue: one right, one wrong."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "a.py").write_text("import numpy as np\n\n\ndef find_closest_centroids(X, centroids):\n"
+                                   "    return np.argmin([[np.sum((x - c) ** 2) for c in centroids] for x in X], axis=1)\n")
+    (tmp_path / "b.py").write_text("import numpy as np\n\n\ndef compute_centroids(X, idx, K):\n"
+                                   "    return np.array([X[idx == k].mean(axis=0) for k in range(K)]) * 1.5\n")
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "bench/public_vs_grader.py", str(tmp_path)], cwd=root, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("a.py") and " right " in lines[0] and "public pass (slow)" in lines[0]
+    assert lines[1].startswith("b.py") and " wrong " in lines[1] and "public FAIL" in lines[1]
+    assert "find_closest_centroids: 1 functions; public test and grader agree on 1" in run.stdout
+    assert "compute_centroids: 1 functions; public test and grader agree on 1" in run.stdout
