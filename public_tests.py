@@ -42,9 +42,10 @@ __all__ = ["CheckFailed", "find_closest_centroids_test", "compute_centroids_test
 # The graded speed test fails a function that takes more than this many times the reference
 # solution's processor time (the grader's SPEED_MAX_RATIO; the project's tests keep the two equal).
 SPEED_MAX_RATIO = 50
-# Graded cells may import these and Python's standard library, nothing else (the grader's
-# ALLOWED_PACKAGES, as module names; the project's tests keep the two equal).
-ALLOWED_MODULES = ("numpy",)
+# Graded cells may import these and Python's standard library, nothing else: the grader's
+# ALLOWED_PACKAGES, as the modules they install (None: any installed package). The release refuses
+# to go out while the two differ.
+ALLOWED_MODULES: tuple[str, ...] | None = ("numpy",)
 # Section 3 of the notebook: K-means on the photo's pixels, 30 iterations of each function.
 PHOTO_PIXELS, PHOTO_ITERATIONS = 273_280, 30
 
@@ -320,7 +321,7 @@ def _borrowed_modules(function) -> dict[str, str]:
     in its module, the notebook) are followed too.
     """
     home = _module_of(function)
-    allowed = set(ALLOWED_MODULES) | set(sys.stdlib_module_names) | {"builtins", "__main__", (home or "").split(".")[0]}
+    allowed = set(ALLOWED_MODULES or ()) | set(sys.stdlib_module_names) | {"builtins", "__main__", (home or "").split(".")[0]}
     found, seen, todo = {}, set(), [function]
     while todo:
         current = todo.pop()
@@ -343,7 +344,9 @@ def _borrowed_modules(function) -> dict[str, str]:
                 todo.append(value)  # a helper of the learner's own: what does it use?
             elif module.split(".")[0] not in allowed:
                 found.setdefault(module, getattr(value, "__name__", module))
-    return {module: used for module, used in found.items() if module.split(".")[0] not in allowed}
+    tools = ("utils", "quantize", "public_tests")  # never importable in a graded cell, whatever the setting
+    return {module: used for module, used in found.items()
+            if module.split(".")[0] not in allowed and (ALLOWED_MODULES is not None or module.split(".")[0] in tools)}
 
 
 def _has_contents(cell) -> bool:
@@ -363,8 +366,8 @@ def _refuse_borrowed(name, function) -> None:
     if top in ("utils", "quantize", "public_tests"):
         why = f"{top} is one of the assignment's own tools, not part of the exercise, and graded cells cannot import it"
     else:
-        why = (f"graded functions may use {' and '.join(ALLOWED_MODULES)} and Python's standard library only, and the grader "
-               f"cannot import {top}: it would give this function no points")
+        why = (f"graded functions may use {', '.join(ALLOWED_MODULES or ())} and Python's standard library only, and the "
+               f"grader cannot import {top}: it would give this function no points")
     raise CheckFailed(f"{name} uses {used} from {module}: {why}. Write this step with numpy.")
 
 

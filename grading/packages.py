@@ -13,7 +13,7 @@ import re
 import sysconfig
 from pathlib import Path
 
-__all__ = ["PackageError", "allowed_distributions", "hidden_modules", "site_packages", "visible_entries"]
+__all__ = ["PackageError", "allowed_distributions", "allowed_modules", "hidden_modules", "site_packages", "visible_entries"]
 
 
 class PackageError(ValueError):
@@ -80,6 +80,18 @@ def visible_entries(allowed: tuple[str, ...] | None) -> list[str] | None:
     return sorted({entry for name in allowed_distributions(allowed) for entry in _entries(installed[name])})
 
 
+def _modules(entries: set[str]) -> set[str]:
+    """The importable top-level module names among entries of site-packages (``numpy``, ``six.py``...)."""
+    names = {entry.removesuffix(".py") for entry in entries}
+    return {name for name in names if name.isidentifier() and not name.startswith("__")}
+
+
+def allowed_modules(allowed: tuple[str, ...]) -> list[str]:
+    """Top-level module names of the distributions graded code may import (and of what they depend on), sorted."""
+    installed = _installed()
+    return sorted(_modules({entry for name in allowed_distributions(allowed) for entry in _entries(installed[name])}))
+
+
 def hidden_modules(allowed: tuple[str, ...] | None) -> list[str]:
     """Top-level module names of the installed distributions graded code may not import."""
     if allowed is None:
@@ -88,10 +100,6 @@ def hidden_modules(allowed: tuple[str, ...] | None) -> list[str]:
     kept = {entry for name, d in _installed().items() if name in keep for entry in _entries(d)}
     hidden = set()
     for name, distribution in _installed().items():
-        if name in keep:
-            continue
-        for entry in _entries(distribution) - kept:
-            module = entry.removesuffix(".py")
-            if module.isidentifier() and not module.startswith("__"):
-                hidden.add(module)
+        if name not in keep:
+            hidden |= _modules(_entries(distribution) - kept)
     return sorted(hidden)

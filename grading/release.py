@@ -21,12 +21,13 @@ from pathlib import Path
 
 import nbformat
 
+from grading import settings
 from grading.files import replacing_folder
 from grading.learner_files import MissingLearnerFile, learner_files
 from grading.leaks import find_leaks, hidden_test_needles, solution_needles
 from grading.source import GRADED_TAG, OPTIONAL_TAG, SOURCE_NOTEBOOK, SolutionMarkerError, solution_regions
 
-__all__ = ["ReleaseError", "learner_notebook", "placeholder", "write_release"]
+__all__ = ["ReleaseError", "check_allowed_modules", "learner_notebook", "placeholder", "write_release"]
 
 LEARNER_README = Path(__file__).with_name("learner_readme.md")
 # Notebook-level metadata a learner's Jupyter needs; anything else is the instructor's.
@@ -35,6 +36,40 @@ KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 
 class ReleaseError(Exception):
     """The release cannot be written; the message is one line for the instructor."""
+
+
+def check_allowed_modules(public_tests: Path, allowed_packages: tuple[str, ...] | None) -> None:
+    """Refuse a release whose public tests refuse other imports than the grader does.
+
+    ``public_tests.ALLOWED_MODULES`` must name the top-level modules of the distributions
+    ``allowed_packages`` lets graded cells import (``settings.ALLOWED_PACKAGES``, with what they
+    depend on), or be None when that is None: otherwise a learner's public test would fail a
+    function the grader accepts, or pass one it gives nothing.
+
+    Raises
+    ------
+    ReleaseError
+        Saying which tuple to write in ``public_tests.py``.
+    """
+    from grading.packages import PackageError, allowed_modules
+
+    try:
+        expected = None if allowed_packages is None else tuple(allowed_modules(allowed_packages))
+    except PackageError as exc:
+        raise ReleaseError(str(exc)) from None
+    tree = ast.parse(public_tests.read_text())
+    value = next((node.value for node in tree.body
+                  if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "ALLOWED_MODULES" for t in node.targets)
+                  or isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "ALLOWED_MODULES"), None)
+    try:
+        written = ast.literal_eval(value) if value is not None else "missing"
+    except ValueError:
+        written = "not a literal"
+    if written is not None and not isinstance(written, str):
+        written = tuple(sorted(written))
+    if written != expected:
+        raise ReleaseError(f"{public_tests.name}'s ALLOWED_MODULES is {written!r} but the grader's ALLOWED_PACKAGES lets "
+                           f"graded cells import {expected!r}: write ALLOWED_MODULES = {expected!r} in {public_tests.name}")
 
 
 def placeholder(function_name: str | None, indent: str) -> list[str]:
@@ -174,6 +209,7 @@ def write_release(out: str | os.PathLike, source: str | os.PathLike = SOURCE_NOT
         files = learner_files(source.parent)
     except MissingLearnerFile as exc:
         raise ReleaseError(str(exc)) from None
+    check_allowed_modules(source.parent / "public_tests.py", settings.ALLOWED_PACKAGES)
 
     # Scanned before it replaces out: a release that leaks is never renamed into place.
     with replacing_folder(out) as building:

@@ -18,7 +18,8 @@ HIDDEN_TEST_SEED = 2026
 # for every installed package. The exercises are to write each step with numpy: ("numpy",) keeps
 # scikit-learn's and scipy's distance and K-means functions out of a graded cell's reach. In the
 # sandbox the others are not there at all; without it their imports fail with a message. The public
-# tests refuse the same imports (public_tests.ALLOWED_MODULES): widen both together.
+# tests refuse the same imports (public_tests.ALLOWED_MODULES, the modules these install): widen
+# both together; `python -m grading release` refuses to write a copy while the two differ.
 ALLOWED_PACKAGES: tuple[str, ...] | None = ("numpy",)
 
 # Wall-clock seconds for one submission: starting its process, defining its functions and every

@@ -330,3 +330,12 @@ def test_wrong_kmeans_plus_plus_is_caught_with_a_helpful_message(mistake):
         pt.kmeans_plus_plus_test(impl)
     for word in words:
         assert word in str(caught.value), f"{mistake}: {word!r} missing from {caught.value}"
+
+
+def test_with_every_package_allowed_only_the_assignments_own_tools_are_refused(monkeypatch, capsys):
+    from learner_styles import closest_scikit_learn
+
+    monkeypatch.setattr(pt, "ALLOWED_MODULES", None)  # as an instructor who widened ALLOWED_PACKAGES writes it
+    find_closest_centroids_test(closest_scikit_learn)
+    assert capsys.readouterr().out.startswith("All ")
+    test_the_assignments_own_tools_are_refused_like_other_packages()

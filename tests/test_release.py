@@ -335,3 +335,20 @@ def test_released_notebook_runs_where_it_does_not_depend_on_the_exercises(releas
         else:
             ran += 1
     assert ran >= 10 and failed >= 5
+
+
+def test_the_release_refuses_public_tests_that_refuse_other_imports_than_the_grader(tmp_path, monkeypatch):
+    from grading import settings
+
+    source = _project_copy(tmp_path)
+    monkeypatch.setattr(settings, "ALLOWED_PACKAGES", None)  # an instructor who lets graded cells import anything
+    with pytest.raises(ReleaseError, match=r"ALLOWED_MODULES is \('numpy',\) but the grader's ALLOWED_PACKAGES lets "
+                                           r"graded cells import None: write ALLOWED_MODULES = None"):
+        write_release(tmp_path / "out", source)
+    public = source.parent / "public_tests.py"
+    public.write_text(public.read_text().replace('ALLOWED_MODULES: tuple[str, ...] | None = ("numpy",)',
+                                                 "ALLOWED_MODULES: tuple[str, ...] | None = None"))
+    write_release(tmp_path / "out", source)  # the two agree again
+    monkeypatch.setattr(settings, "ALLOWED_PACKAGES", ("scikit-learn",))
+    with pytest.raises(ReleaseError, match=r"write ALLOWED_MODULES = \(.*'scipy', 'sklearn'"):
+        write_release(tmp_path / "out2", source)
