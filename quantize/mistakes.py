@@ -10,11 +10,12 @@ hand-written answer, or the grader's reference solution's) and says how the resu
 it. The typical mistakes are recognised by recomputing what that mistake gives (the L1 distance,
 the first three centroids only, a sum instead of a mean...) and comparing.
 
-Tolerances. Labels may differ from the expected ones where two centroids are equally far to the
-inputs' precision (a float32 input, or another correct formula for the distance, breaks such a
-near tie either way), except on a case about exact ties, where the lowest index must win.
-Centroids are compared to a relative 1e-7 (1e-4 for float32 inputs), the rows of empty clusters
-not at all.
+Tolerances: results to float32 precision are right, whatever the inputs' dtype (a learner who
+computes in float32 has made no mistake). Labels may differ from the expected ones where two
+centroids are equally far to 1e-5 relative (float32 arithmetic, or another correct formula for the
+distance, breaks such a near tie either way), except on a case about exact ties, where the lowest
+index must win. Centroids are compared to 1e-5 relative (1e-4 for float32 inputs), the rows of
+empty clusters not at all.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Diagnosis", "centroids_problem", "describe_result", "labels_problem"]
+__all__ = ["Diagnosis", "centroids_problem", "describe_result", "labels_problem", "recognised_mistakes"]
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,16 @@ class Diagnosis:
         What differs, e.g. ``"idx has shape (6, 1), expected (6,)."``
     hint : str
         The likely cause and its remedy, when a typical mistake explains the difference; else "".
+    kind : str
+        Which typical mistake, for those recognised by recomputing what it gives from the inputs
+        (``"argmax"``, ``"l1"``, ``"linf"``, ``"signed"``, ``"first centroids"``, ``"first features"``):
+        on a small case such a match can be a coincidence, so a caller with several cases may
+        check that the others agree. "" for the rest.
     """
 
     problem: str
     hint: str = ""
+    kind: str = ""
 
     def __str__(self) -> str:
         return f"{self.problem} {self.hint}".strip()
@@ -68,23 +75,31 @@ def describe_result(value) -> tuple[str, np.ndarray | None]:
 # What find_closest_centroids returned
 
 
-def _tables(X: np.ndarray, centroids: np.ndarray) -> dict[str, np.ndarray]:
-    """(m, K) tables, in float64: squared Euclidean, L1 and L-infinity distances.
-
-    One column at a time, so that memory stays at a few copies of X.
-    """
-    Xf, Cf = X.astype(np.float64), centroids.astype(np.float64)
-    tables = {name: np.empty((len(Xf), len(Cf))) for name in ("squared", "l1", "linf")}
-    for k, c in enumerate(Cf):
-        diff = Xf - c
-        tables["squared"][:, k] = np.einsum("ij,ij->i", diff, diff)
-        tables["l1"][:, k] = np.abs(diff).sum(axis=1)
-        tables["linf"][:, k] = np.abs(diff).max(axis=1) if diff.shape[1] else 0.0
-    return tables
+def _columns(X: np.ndarray, centroids: np.ndarray, distance) -> np.ndarray:
+    """``(m, K)`` float64: ``distance(X - centroid)`` for every centroid, one column at a time (memory: a few X)."""
+    examples = X.astype(np.float64)
+    table = np.empty((len(examples), len(centroids)))
+    for k, c in enumerate(centroids.astype(np.float64)):
+        table[:, k] = distance(examples - c)
+    return table
 
 
-def _precision(*arrays: np.ndarray) -> float:
-    return 1e-5 if any(a.dtype == np.float32 for a in arrays) else 1e-9
+def _squared(diff):
+    return np.einsum("ij,ij->i", diff, diff)
+
+
+# What typical mistakes compute instead of the squared distance, from the differences x - mu.
+_OTHER_DISTANCES = {
+    "l1": lambda diff: np.abs(diff).sum(axis=1),
+    "signed": lambda diff: diff.sum(axis=1) ** 2,
+    "linf": lambda diff: np.abs(diff).max(axis=1) if diff.shape[1] else np.zeros(len(diff)),
+}
+
+
+# Results to float32 precision are right, whatever the inputs' dtype: the notebook's data need no
+# more, and a learner who computes in float32 (X.astype(np.float32), a float32 accumulator) has
+# made no mistake.
+LABELS_PRECISION = 1e-5
 
 
 def _matches(labels: np.ndarray, table: np.ndarray, relative: float) -> bool:
@@ -94,6 +109,16 @@ def _matches(labels: np.ndarray, table: np.ndarray, relative: float) -> bool:
     chosen = table[np.arange(len(table)), labels]
     best = table.min(axis=1)
     return bool(np.all(chosen <= best + relative * (np.abs(table).max(axis=1) + 1e-300)))
+
+
+def _round_stops(m: int, names: dict[str, int]):
+    """``(stop, " (3 is K: is that what your range() was given?)")`` for where a loop over m examples may stop early."""
+    for name, value in names.items():
+        if 0 < value < m:
+            yield value, f" ({value} is {name}: is that what your range() was given?)"
+    for value in (100, 200, 500, 1000):
+        if value < m and value not in names.values():
+            yield value, f" (did you write range({value})?)"
 
 
 def _stop(labels: np.ndarray, wrong: np.ndarray, names: dict[str, int]) -> tuple[int, str] | None:
@@ -120,12 +145,73 @@ def _stop(labels: np.ndarray, wrong: np.ndarray, names: dict[str, int]) -> tuple
     return None
 
 
+# A running minimum that starts at a fixed number is the likely cause of wrong 0 labels only when
+# the examples it misses are at least this far from every centroid.
+FAR = 30.0
+
 _UINT8_LABELS = (" X holds uint8 pixels here, and numpy arithmetic on uint8 stays uint8 and wraps around at 256: "
                  "X ** 2, 2 * X or X - X overflow silently. Convert first: X = X.astype(np.float64).")
 
 
+def _recognised(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, labels: np.ndarray, telling: bool = True):
+    """``(kind, problem, hint)`` for every typical mistake whose labels these are, most likely first.
+
+    Each is recognised by recomputing the labels that mistake gives on these inputs; with
+    ``telling``, only where those differ from the right ones (a mistake that gives the right answer
+    here cannot be told from it), else wherever the labels are the mistake's.
+    """
+    m, K, n = len(X), len(centroids), X.shape[1]
+
+    def explained_by(table: np.ndarray) -> bool:
+        return _matches(labels, table, LABELS_PRECISION) and not (telling and _matches(expected, table, LABELS_PRECISION))
+
+    if K > 1 and explained_by(-_columns(X, centroids, _squared)):
+        yield "argmax", "every example went to its farthest centroid.", "Use argmin (the smallest distance), not argmax."
+    if explained_by(_columns(X, centroids, _OTHER_DISTANCES["l1"])):
+        yield ("l1", "these are the labels of the L1 (Manhattan) distance, |dx| + |dy| + ...",
+               "K-means uses the Euclidean distance: square the differences and add them, sum((x - mu)**2).")
+    if n > 1 and explained_by(_columns(X, centroids, _OTHER_DISTANCES["signed"])):
+        yield ("signed", "these are the labels of the square of the summed differences, (dx + dy + ...)**2.",
+               "Square each difference first, then add them: np.sum((x - mu) ** 2), not np.sum(x - mu) ** 2.")
+    if n > 1 and explained_by(_columns(X, centroids, _OTHER_DISTANCES["linf"])):
+        yield ("linf", "these are the labels of the largest single difference (the L-infinity distance).",
+               "K-means adds the squared differences of every feature: sum((x - mu)**2).")
+    used = int(labels.max()) + 1
+    if 1 < used < K and explained_by(_columns(X, centroids[:used], _squared)):
+        yield ("first centroids", f"only labels 0 to {used - 1} appear although K = {K}: only the first {used} "
+               "centroids were compared.", f"Did you hard-code K = {used}? Use every centroid: K = centroids.shape[0].")
+    if X.dtype.kind in "iu":
+        for cut, how in ((np.trunc, "cut"), (np.round, "rounded")):
+            if explained_by(_columns(X, cut(centroids.astype(np.float64)), _squared)):
+                yield ("whole centroids", f"these are the labels for the centroids {how} to whole numbers.",
+                       f"Did you convert the centroids to X's dtype ({X.dtype})? They are means, with fractions: keep "
+                       "them float (X - centroids is float already).")
+                break
+    for features in range(1, n):
+        if explained_by(_columns(X[:, :features], centroids[:, :features], _squared)):
+            plural = "s" * (features > 1)
+            yield ("first features", f"these are the labels of the first {features} feature{plural} only, although n = {n}.",
+                   f"Did you hard-code {features} feature{plural}? Use every column of X (n = X.shape[1]).")
+            break
+
+
+def recognised_mistakes(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, value: np.ndarray | None) -> set[str]:
+    """The kinds of typical mistake whose labels ``value`` is on these inputs (an empty set if none, or not labels).
+
+    Counted wherever the labels are the mistake's, even where it gives the right ones: a caller
+    with several cases takes the kinds common to all the cases its function fails.
+    """
+    if value is None or value.shape != (len(X),) or value.dtype.kind not in "iuf" or not np.all(np.isfinite(value)):
+        return set()
+    labels = value.astype(np.int64)
+    if labels.min() < 0 or labels.max() >= len(centroids):
+        return set()
+    return {kind for kind, _, _ in _recognised(X, centroids, expected, labels, telling=False)}
+
+
 def labels_problem(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, value: np.ndarray | None,
-                   type_name: str = "ndarray", exact_ties: bool = False) -> Diagnosis | None:
+                   type_name: str = "ndarray", exact_ties: bool = False,
+                   recognised: set[str] | None = None) -> Diagnosis | None:
     """What is wrong with ``find_closest_centroids(X, centroids)``'s result, or None if it is right.
 
     Parameters
@@ -142,7 +228,10 @@ def labels_problem(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, v
         The type of what it returned (``"ndarray"``, ``"list"``, ``"NoneType"`` ...).
     exact_ties : bool
         The case is about exact ties: every label must equal the expected one. Otherwise a label
-        may differ where two centroids are equally far to the inputs' precision.
+        may differ where two centroids are equally far to float32 precision.
+    recognised : set of str, optional
+        The kinds of :func:`recognised_mistakes` that may be named (default: every one); a caller
+        that has several cases passes the kinds that explain all of them.
 
     Returns
     -------
@@ -202,8 +291,7 @@ def labels_problem(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, v
                          "idx[i] is the number of a row of centroids, from 0 to K - 1.")
     if np.array_equal(labels, expected) and not stored_as:
         return None
-    tables = _tables(X, centroids)
-    D = tables["squared"]
+    D = _columns(X, centroids, _squared)
     rows = np.arange(m)
     d_got, d_expected = D[rows, labels], D[rows, expected]
     if exact_ties:
@@ -216,37 +304,17 @@ def labels_problem(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, v
                 f"{labels[i]}: the lowest index, {expected[i]}, must win. np.argmin does this; in a loop, replace the "
                 "best centroid only when a distance is strictly smaller (`<`, not `<=`).")
     else:
-        # Equally far to the inputs' precision is not wrong: float32 arithmetic, or another
-        # correct formula for the distance, may break a near tie either way.
+        # Equally far to float32 precision is not wrong: float32 arithmetic, or another correct
+        # formula for the distance, may break a near tie either way.
         scale = np.sum(X.astype(np.float64) ** 2, axis=1) + np.max(np.sum(centroids.astype(np.float64) ** 2, axis=1))
-        wrong = np.flatnonzero((labels != expected) & (d_got > d_expected + _precision(X, centroids) * scale))
+        wrong = np.flatnonzero((labels != expected) & (d_got > d_expected + LABELS_PRECISION * scale))
     if wrong.size == 0:
         return diagnosis(f"the labels are right but stored as {got.dtype}.") if stored_as else None
 
-    relative = _precision(X, centroids)
-
-    def explained_by(table: np.ndarray) -> bool:  # and told apart from the right answer by it
-        return _matches(labels, table, relative) and not _matches(expected, table, relative)
-
-    if K > 1 and explained_by(-D):
-        return diagnosis("every example went to its farthest centroid.",
-                         "Use argmin (the smallest distance), not argmax.")
-    if explained_by(tables["l1"]):
-        return diagnosis("these are the labels of the L1 (Manhattan) distance, |dx| + |dy| + ...",
-                         "K-means uses the Euclidean distance: square the differences and add them, sum((x - mu)**2).")
-    if n > 1 and explained_by(tables["linf"]):
-        return diagnosis("these are the labels of the largest single difference (the L-infinity distance).",
-                         "K-means adds the squared differences of every feature: sum((x - mu)**2).")
-    used = int(labels.max()) + 1
-    if 1 < used < K and explained_by(D[:, :used]):
-        return diagnosis(f"only labels 0 to {used - 1} appear although K = {K}: only the first {used} centroids were "
-                         "compared.", f"Did you hard-code K = {used}? Use every centroid: K = centroids.shape[0].")
-    for features in range(1, n):
-        if explained_by(_tables(X[:, :features], centroids[:, :features])["squared"]):
-            return diagnosis(f"these are the labels of the first {features} feature{'s' * (features > 1)} only, "
-                             f"although n = {n}.",
-                             f"Did you hard-code {features} feature{'s' * (features > 1)}? Use every column of X "
-                             "(n = X.shape[1]).")
+    for kind, problem, hint in _recognised(X, centroids, expected, labels):
+        if recognised is None or kind in recognised:
+            found = diagnosis(problem, hint)
+            return Diagnosis(found.problem, found.hint, kind)
     stop = _stop(labels, wrong, {"m - 1": m - 1, "K": K, "n": n})
     if stop is not None:
         at, named = stop
@@ -254,13 +322,25 @@ def labels_problem(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, v
                          f"Your loop stopped after {at} examples{named}; it must visit every example: for i in "
                          f"range(m), with m = X.shape[0] = {m}.")
     nearest = D.min(axis=1)
+    # A running minimum started at a fixed number leaves 0 exactly where every distance is above
+    # it: the examples farthest from every centroid, in absolute terms far (no one starts at 0.5).
+    far = np.sqrt(nearest[wrong].min()) >= FAR
     near_and_right = np.setdiff1d(np.flatnonzero(expected != 0), wrong)
-    if np.all(labels[wrong] == 0) and (near_and_right.size == 0 or nearest[wrong].min() > nearest[near_and_right].max()):
+    if far and np.all(labels[wrong] == 0) and (near_and_right.size == 0
+                                                 or nearest[wrong].min() > nearest[near_and_right].max()):
         return diagnosis(
             f"{wrong.size} of {m} labels are 0 where another centroid is closer, and these are the examples farthest "
-            f"from every centroid (squared distance {nearest[wrong].min():.4g} or more).",
+            f"from every centroid (at a distance of {np.sqrt(nearest[wrong].min()):.4g} or more).",
             "A running minimum that starts at a fixed number (999, 1e6...) is never beaten when every distance is "
             "larger. Start it at np.inf, or at the distance to centroid 0.")
+    if K > 1 and m > 1 and np.all(labels == labels[0]):
+        if labels[0] == 0:
+            return diagnosis("every label is 0, what idx starts as.",
+                             "Is idx ever filled? In a loop, each example's label must be stored: idx[i] = ... "
+                             "(and a distance over all of X at once, without axis=1, gives one number, not one per example).")
+        return diagnosis(f"every example got the same label, {labels[0]}.",
+                         "A distance computed over all of X at once (np.linalg.norm(X - c) or np.sum(...) without "
+                         "axis=1) is one number per centroid, not one per example: give axis=1.")
     i = int(wrong[0])
     return diagnosis(
         f"{wrong.size} of {m} labels are wrong. The first: X[{i}] = {X[i].tolist()} is at squared distance "
@@ -271,6 +351,10 @@ def labels_problem(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, v
 
 # What compute_centroids returned
 
+
+# Means to float32 precision are right (1e-4 relative for float32 inputs, whose sums lose more):
+# a float32 accumulator or np.mean(..., dtype=np.float32) is no mistake.
+MEANS_PRECISION = 1e-5
 
 _UINT8_MEANS = (" X holds uint8 pixels here, and arithmetic on uint8 wraps around at 256: Python's sum() over "
                 "uint8 rows, or an accumulator of X's dtype, overflows silently. Use np.mean(..., axis=0), or "
@@ -302,7 +386,7 @@ def centroids_problem(X: np.ndarray, idx: np.ndarray, K: int, expected: np.ndarr
     m, n = X.shape
     sizes = np.bincount(idx, minlength=K)
     filled = sizes > 0
-    rtol = 1e-4 if X.dtype == np.float32 else 1e-7
+    rtol = 1e-4 if X.dtype == np.float32 else MEANS_PRECISION
     atol = rtol * max(1.0, float(np.max(np.abs(X.astype(np.float64))))) if m else rtol
     expected = np.asarray(expected, dtype=np.float64)
 
@@ -361,6 +445,18 @@ def centroids_problem(X: np.ndarray, idx: np.ndarray, K: int, expected: np.ndarr
             return Diagnosis(f"the rows from row {stop} on are all 0, what centroids starts as.",
                              f"Your loop stopped after {stop} clusters ({stop} is {which}: is that what your range() was "
                              f"given?); it must visit every cluster: for k in range(K), K = {K} here.")
+    for stop, which in _round_stops(m, {"m - 1": m - 1, "K": K, "n": n}):
+        prefix = idx[:stop]
+        counted = np.bincount(prefix, minlength=K) > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            partial = np.array([X[:stop][prefix == k].astype(np.float64).mean(axis=0) if counted[k] else np.zeros(n)
+                                for k in range(K)])
+        untouched = got[~counted]  # rows the loop never reached: what an accumulator gives them, NaN or 0
+        if ((~counted & filled).any() and close(got[counted], partial[counted])
+                and np.all(np.isnan(untouched) | (untouched == 0))):
+            return Diagnosis(f"the rows are the means of the first {stop} examples only.",
+                             f"Your loop over the examples stopped after {stop} of them{which}; it must visit every "
+                             f"example: for i in range(m), with m = X.shape[0] = {m}.")
     nan_rows = np.flatnonzero(np.isnan(got).any(axis=1) & filled)
     if nan_rows.size:
         k = int(nan_rows[0])
@@ -370,6 +466,8 @@ def centroids_problem(X: np.ndarray, idx: np.ndarray, K: int, expected: np.ndarr
         (sizes, "each row is the sum of its examples, not their mean: divide by the number of examples in the cluster."),
         (sizes / max(m, 1), f"each row was divided by m = {m} (all the examples), not by the number in its cluster."),
         (sizes / K, f"each row was divided by K = {K}, not by the number of examples in its cluster."),
+        (sizes / n, f"each row was divided by n = {n} (the number of features), not by the number of examples in "
+                    "its cluster."),
         (sizes / (sizes + 1.0), "each row was divided by one more than the number of examples in its cluster."),
     ]:
         if close(got[filled], (expected * factor[:, None])[filled]):
@@ -388,10 +486,14 @@ def centroids_problem(X: np.ndarray, idx: np.ndarray, K: int, expected: np.ndarr
     k = int(bad[0])
     members = X[idx == k]
     shown = f", X[idx == {k}] = {members.tolist()}" if members.size <= 12 else ""
-    return Diagnosis(
-        f"{bad.size} of {int(filled.sum())} rows are wrong. The first, row {k}: cluster {k} has {sizes[k]} example(s)"
-        f"{shown}, whose mean is {_values(expected[k])}, but you returned {_values(got[k])}.",
-        _UINT8_MEANS.strip() if X.dtype == np.uint8 else "")
+    problem = (f"{bad.size} of {int(filled.sum())} rows are wrong. The first, row {k}: cluster {k} has {sizes[k]} "
+               f"example(s){shown}, whose mean is {_values(expected[k])}, but you returned {_values(got[k])}.")
+    if len(np.unique(members, axis=0)) < len(members) and close(got[k], np.unique(members, axis=0).astype(np.float64).mean(axis=0)):
+        return Diagnosis(problem, "That is the mean of the cluster's distinct examples, each counted once: np.unique "
+                                  "drops the repeats, but an example that occurs 100 times counts 100 times in the mean.")
+    if X.dtype.kind in "iu" and close(got[k], (members.astype(np.int64).sum(axis=0) % 256) / sizes[k]):
+        return Diagnosis(problem, _UINT8_MEANS.strip())
+    return Diagnosis(problem)
 
 
 def _values(a: np.ndarray, limit: int = 6) -> str:

@@ -761,7 +761,7 @@ WRONG_CENTROIDS = {
     "mean_over_everything": (centroids_mean_over_everything, ["axis=0", "one row per cluster"]),
     "modifies_idx_in_place": (centroids_modifies_idx, ["changed its input `idx` in place"]),
     "python_sum_wraps_on_uint8": (centroids_python_sum, ["Python's sum() over uint8 rows", "wraps around at 256"]),
-    "first_100_examples": (centroids_first_100_examples, ["rows are wrong"]),
+    "first_100_examples": (centroids_first_100_examples, ["means of the first 100 examples", "range(100)"]),
     "not_implemented": (centroids_not_implemented, ["not implemented yet"]),
 }
 
@@ -800,3 +800,99 @@ def centroids_course_loop_with_prints(X, idx, K):
 
 
 CORRECT_CENTROIDS.append(centroids_course_loop_with_prints)
+
+
+# --- more, from a review: right ones in float32, and mistakes the first catalogue missed ------------------------
+
+
+def closest_in_float32(X, centroids):
+    X32, C32 = X.astype(np.float32), centroids.astype(np.float32)
+    d = np.sum(C32 ** 2, axis=1) - 2 * (X32 @ C32.T)
+    return np.argmin(d, axis=1)
+
+
+def centroids_float32_mean(X, idx, K):
+    centroids = np.zeros((K, X.shape[1]))
+    for k in range(K):
+        points = X[idx == k]
+        if len(points):
+            centroids[k] = points.mean(axis=0, dtype=np.float32)
+    return centroids
+
+
+CORRECT_CLOSEST.append(closest_in_float32)
+CORRECT_CENTROIDS.append(centroids_float32_mean)
+
+
+def closest_centroids_cast_to_X_dtype(X, centroids):
+    C = centroids.astype(X.dtype)  # "the same type as the pixels"
+    return np.argmin(((X[:, None, :].astype(float) - C[None].astype(float)) ** 2).sum(axis=2), axis=1)
+
+
+def closest_never_filled(X, centroids):
+    idx = np.zeros(X.shape[0], dtype=int)
+    for i in range(X.shape[0]):
+        distances = [np.sum((X[i] - c) ** 2) for c in centroids]
+        best = np.argmin(distances)  # noqa: F841 - computed, never stored in idx[i]
+    return idx
+
+
+def closest_norm_without_axis(X, centroids):
+    distances = [np.linalg.norm(X - c) for c in centroids]  # one number per centroid, over all of X
+    return np.full(X.shape[0], np.argmin(distances))
+
+
+def closest_squared_sum_of_differences(X, centroids):
+    idx = np.zeros(X.shape[0], dtype=int)
+    for i in range(X.shape[0]):
+        idx[i] = np.argmin([np.sum(X[i] - c) ** 2 for c in centroids])
+    return idx
+
+
+def centroids_counts_like_X(X, idx, K):
+    sums, counts = np.zeros((K, X.shape[1])), np.zeros(K, dtype=X.dtype)
+    for k in range(K):
+        members = X[idx == k]
+        sums[k] = members.sum(axis=0)
+        counts[k] = len(members)  # a uint8 count wraps at 256
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / counts[:, None]
+
+
+def centroids_running_total_like_X(X, idx, K):
+    totals, counts = np.zeros((K, X.shape[1]), dtype=X.dtype), np.zeros(K)
+    for i in range(X.shape[0]):
+        totals[idx[i]] += X[i]  # in X's dtype: uint8 wraps at 256
+        counts[idx[i]] += 1
+    with np.errstate(invalid="ignore"):
+        return totals / counts[:, None]
+
+
+def centroids_mean_of_distinct_points(X, idx, K):
+    centroids = np.zeros((K, X.shape[1]))
+    for k in range(K):
+        points = X[idx == k]
+        if len(points):
+            centroids[k] = np.unique(points, axis=0).mean(axis=0)
+    return centroids
+
+
+def centroids_divided_by_n(X, idx, K):
+    centroids = np.zeros((K, X.shape[1]))
+    for k in range(K):
+        centroids[k] = X[idx == k].sum(axis=0) / X.shape[1]
+    return centroids
+
+
+WRONG_CLOSEST.update({
+    "centroids_cast_to_X_dtype": (closest_centroids_cast_to_X_dtype, ["centroids cut to whole numbers", "keep them float"]),
+    "never_filled": (closest_never_filled, ["every label is 0", "idx[i] ="]),
+    "norm_without_axis": (closest_norm_without_axis, ["every label is 0", "without axis=1"]),
+    "squared_sum_of_differences": (closest_squared_sum_of_differences, ["summed differences", "Square each difference first"]),
+})
+WRONG_CENTROIDS.update({
+    "counts_like_X": (centroids_counts_like_X, ["560 uint8 pixels", "raised OverflowError", "uint8 holds 0 to 255"]),
+    "running_total_like_X": (centroids_running_total_like_X, ["wraps around at 256"]),
+    "mean_of_distinct_points": (centroids_mean_of_distinct_points, ["560 uint8 pixels", "distinct examples, each counted once"]),
+    "divided_by_n": (centroids_divided_by_n, ["wrong count", "divided by n = 2"]),
+})

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 import warnings
 
@@ -339,3 +341,111 @@ def test_with_every_package_allowed_only_the_assignments_own_tools_are_refused(m
     find_closest_centroids_test(closest_scikit_learn)
     assert capsys.readouterr().out.startswith("All ")
     test_the_assignments_own_tools_are_refused_like_other_packages()
+
+
+# ---------------------------------------------------------------------------------------------
+# What the grader cannot run: helpers and values from other cells, other packages however reached
+# ---------------------------------------------------------------------------------------------
+
+
+def _notebook(*cells: str) -> dict:
+    """Run cells as IPython does (each compiled under a file name of its own, its source in linecache)."""
+    import linecache
+
+    namespace = {"__name__": "__main__", "np": np}
+    for number, source in enumerate(cells):
+        filename = f"<notebook cell {number} of {id(namespace)}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), namespace)
+    return namespace
+
+
+CLOSEST_USING_HELPER = ("def find_closest_centroids(X, centroids):\n"
+                        "    return np.argmin(np.stack([squared(X - c) for c in centroids], axis=1), axis=1)\n")
+HELPER = "def squared(diff):\n    return np.sum(diff ** 2, axis=1)\n"
+CENTROIDS_CELL = "def compute_centroids(X, idx, K):\n    return np.array([X[idx == k].mean(axis=0) for k in range(K)])\n"
+
+
+def test_a_helper_defined_in_another_cell_is_refused_as_the_grader_would(capsys):
+    notebook = _notebook(HELPER, CLOSEST_USING_HELPER, CENTROIDS_CELL)
+    with pytest.raises(pt.CheckFailed, match="uses `squared`, defined in another cell of the notebook, which the grader "
+                                             "does not run: keep everything your function needs in its exercise cell"):
+        find_closest_centroids_test(notebook["find_closest_centroids"])
+
+
+@pytest.mark.parametrize("cells", [
+    (CLOSEST_USING_HELPER + HELPER, CENTROIDS_CELL),  # in the same cell
+    (CLOSEST_USING_HELPER, HELPER + CENTROIDS_CELL),  # in the other exercise's cell, which the grader runs too
+    ("from numpy.linalg import norm\n",  # imported in another cell: the grader runs the notebook's import lines
+     "def find_closest_centroids(X, centroids):\n"
+     "    return np.argmin(np.stack([norm(X - c, axis=1) for c in centroids], axis=1), axis=1)\n", CENTROIDS_CELL),
+], ids=["same cell", "other exercise cell", "import elsewhere"])
+def test_what_the_grader_runs_too_is_accepted(cells, capsys):
+    find_closest_centroids_test(_notebook(*cells)["find_closest_centroids"])
+    assert capsys.readouterr().out.startswith("All ")
+
+
+def test_a_value_set_in_another_cell_is_refused():
+    notebook = _notebook("BIG = float('inf')\n",
+                         "def find_closest_centroids(X, centroids):\n"
+                         "    idx = np.zeros(len(X), dtype=int)\n"
+                         "    for i in range(len(X)):\n"
+                         "        best = BIG\n"
+                         "        for j in range(len(centroids)):\n"
+                         "            d = np.sum((X[i] - centroids[j]) ** 2)\n"
+                         "            if d < best:\n"
+                         "                best, idx[i] = d, j\n"
+                         "    return idx\n", CENTROIDS_CELL)
+    with pytest.raises(pt.CheckFailed, match="uses `BIG`, set in another cell"):
+        find_closest_centroids_test(notebook["find_closest_centroids"])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: __import__("sklearn.metrics", fromlist=["x"]).pairwise_distances_argmin,  # another package's, as it is
+    lambda: __import__("functools").partial(lambda X, C, f: f(X, C),
+                                            f=__import__("sklearn.metrics", fromlist=["x"]).pairwise_distances_argmin),
+    lambda: _notebook("from scipy.spatial import distance as D\n",
+                      "def find_closest_centroids(X, centroids, cd=D.cdist):\n"
+                      "    return np.argmin(cd(X, centroids), axis=1)\n", CENTROIDS_CELL)["find_closest_centroids"],
+], ids=["function itself", "partial", "default argument"])
+def test_other_packages_are_refused_however_reached(make):
+    with pytest.raises(pt.CheckFailed, match="numpy and Python's standard library only"):
+        find_closest_centroids_test(make())
+
+
+def test_an_attribute_named_like_a_global_is_not_mistaken_for_it(capsys):
+    notebook = _notebook("import matplotlib.pyplot as shape\n",  # a global named like the attribute X.shape
+                         "def find_closest_centroids(X, centroids):\n"
+                         "    idx = np.zeros(X.shape[0], dtype=int)\n"
+                         "    for i in range(X.shape[0]):\n"
+                         "        idx[i] = np.argmin(np.sum((centroids - X[i]) ** 2, axis=1))\n"
+                         "    return idx\n", CENTROIDS_CELL)
+    find_closest_centroids_test(notebook["find_closest_centroids"])
+    assert capsys.readouterr().out.startswith("All ")
+
+
+def test_a_coarse_processor_clock_is_not_used_and_no_time_is_zero():
+    assert pt._clock_for(1e-9) is time.process_time
+    assert pt._clock_for(0.015625) is time.perf_counter  # Windows' 15.6 ms steps: longer than the reference's run
+    assert pt._cpu_seconds(lambda: None, tuple, runs=3) > 0  # a ratio divides by it
+
+
+def test_an_error_on_inputs_like_the_graders_says_which_and_costs_what_the_grader_takes():
+    def fails_on_many_pixels(X, centroids):  # right on the checks' small inputs only
+        if len(X) > 500 and X.dtype == np.uint8:
+            raise MemoryError("no room")
+        return np.argmin(((X[:, None, :].astype(float) - centroids[None]) ** 2).sum(axis=2), axis=1)
+
+    with pytest.raises(pt.CheckFailed, match="on 30,000 uint8 pixels and K = 16 centroids, inputs like the grader's, it "
+                                             "raised MemoryError: no room"):
+        find_closest_centroids_test(fails_on_many_pixels)
+
+    def fails_on_the_speed_input(X, centroids):
+        if len(X) > 500 and X.dtype == np.float64:
+            raise ValueError("too many")
+        return np.argmin(((X[:, None, :].astype(float) - centroids[None]) ** 2).sum(axis=2), axis=1)
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        find_closest_centroids_test(fails_on_the_speed_input)  # the correctness points are the grader's to give
+    assert "But on the graded speed test's input (100,000 pixels as floats, K = 16) it raised ValueError" in out.getvalue()

@@ -188,10 +188,22 @@ def test_the_probe_finds_a_solver_where_there_is_one(release, tmp_path):
         "    for _ in range(1, K):\n"
         "        d2 = np.min([((X - c) ** 2).sum(axis=1) for c in chosen], axis=0)\n"
         "        chosen.append(X[rng.choice(len(X), p=d2 / d2.sum())])\n"
-        "    return np.array(chosen)\n")
+        "    return np.array(chosen)\n\n\n"
+        "def table(X, C):\n"  # the distances, one argmin from the answer
+        "    return {'squared': ((X[:, None, :] - C[None]) ** 2).sum(axis=2)}\n\n\n"
+        "def nested(X, idx, K):\n"
+        "    return (1, {'means': [X[idx == k].mean(axis=0) for k in range(K)]})\n\n\n"
+        "class Stepper:\n"
+        "    def assign(self, X, C):\n"
+        "        return nearest(X, C)[0]\n\n\n"
+        "STEPPER = Stepper()\n"
+        "STEPS = {'update': Means.of}\n")
     assert _probe(copy)["solvers"] == {"quantize.planted.nearest": ["find_closest_centroids"],
                                        "quantize.planted.Means.of": ["compute_centroids"],
-                                       "quantize.planted.spread_start": ["kmeans_plus_plus_init"]}
+                                       "quantize.planted.spread_start": ["kmeans_plus_plus_init"],
+                                       "quantize.planted.table": ["find_closest_centroids"],
+                                       "quantize.planted.nested": ["compute_centroids"],
+                                       "quantize.planted.STEPPER.assign": ["find_closest_centroids"]}
 
 
 def test_learner_files_are_copied_unchanged(release):
