@@ -14,8 +14,8 @@ Tolerances: results to float32 precision are right, whatever the inputs' dtype (
 computes in float32 has made no mistake). Labels may differ from the expected ones where two
 centroids are equally far to 1e-5 relative (float32 arithmetic, or another correct formula for the
 distance, breaks such a near tie either way), except on a case about exact ties, where the lowest
-index must win. Centroids are compared to 1e-5 relative (1e-4 for float32 inputs), the rows of
-empty clusters not at all.
+index must win. Centroids are compared to 1e-5 relative and, near 0, 1e-6 of the data's largest
+value (1e-4 both for float32 inputs), the rows of empty clusters not at all.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ class Diagnosis:
         The likely cause and its remedy, when a typical mistake explains the difference; else "".
     kind : str
         Which typical mistake, for those recognised by recomputing what it gives from the inputs
-        (``"argmax"``, ``"l1"``, ``"linf"``, ``"signed"``, ``"first centroids"``, ``"first features"``):
+        (``"argmax"``, ``"sum"``, ``"l1"``, ``"signed"``, ``"linf"``, ``"first centroids"``, ``"whole centroids"``,
+        ``"first features"``):
         on a small case such a match can be a coincidence, so a caller with several cases may
         check that the others agree. "" for the rest.
     """
@@ -90,6 +91,7 @@ def _squared(diff):
 
 # What typical mistakes compute instead of the squared distance, from the differences x - mu.
 _OTHER_DISTANCES = {
+    "sum": lambda diff: diff.sum(axis=1),
     "l1": lambda diff: np.abs(diff).sum(axis=1),
     "signed": lambda diff: diff.sum(axis=1) ** 2,
     "linf": lambda diff: np.abs(diff).max(axis=1) if diff.shape[1] else np.zeros(len(diff)),
@@ -167,6 +169,9 @@ def _recognised(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, labe
 
     if K > 1 and explained_by(-_columns(X, centroids, _squared)):
         yield "argmax", "every example went to its farthest centroid.", "Use argmin (the smallest distance), not argmax."
+    if explained_by(_columns(X, centroids, _OTHER_DISTANCES["sum"])):
+        yield ("sum", "these are the labels of the summed differences, dx + dy + ..., which are negative as often as not.",
+               "Square each difference before adding them: np.sum((x - mu) ** 2).")
     if explained_by(_columns(X, centroids, _OTHER_DISTANCES["l1"])):
         yield ("l1", "these are the labels of the L1 (Manhattan) distance, |dx| + |dy| + ...",
                "K-means uses the Euclidean distance: square the differences and add them, sum((x - mu)**2).")
@@ -387,7 +392,9 @@ def centroids_problem(X: np.ndarray, idx: np.ndarray, K: int, expected: np.ndarr
     sizes = np.bincount(idx, minlength=K)
     filled = sizes > 0
     rtol = 1e-4 if X.dtype == np.float32 else MEANS_PRECISION
-    atol = rtol * max(1.0, float(np.max(np.abs(X.astype(np.float64))))) if m else rtol
+    # Near 0, an absolute margin: float32 arithmetic's error, on the data's scale (a mean rounded to
+    # four decimals is further off than that).
+    atol = (rtol if X.dtype == np.float32 else 1e-6) * max(1.0, float(np.max(np.abs(X.astype(np.float64))))) if m else rtol
     expected = np.asarray(expected, dtype=np.float64)
 
     def close(a, b) -> bool:

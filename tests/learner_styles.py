@@ -896,3 +896,20 @@ WRONG_CENTROIDS.update({
     "mean_of_distinct_points": (centroids_mean_of_distinct_points, ["560 uint8 pixels", "distinct examples, each counted once"]),
     "divided_by_n": (centroids_divided_by_n, ["wrong count", "divided by n = 2"]),
 })
+
+
+def closest_summed_differences(X, centroids):
+    return np.argmin(np.stack([np.sum(X - c, axis=1) for c in centroids], axis=1), axis=1)
+
+
+def centroids_rounded(X, idx, K):
+    centroids = np.zeros((K, X.shape[1]))
+    for k in range(K):
+        if np.any(idx == k):
+            centroids[k] = np.round(X[idx == k].mean(axis=0), 4)  # "to make them readable"
+    return centroids
+
+
+WRONG_CLOSEST["summed_differences"] = (closest_summed_differences, ["labels of the summed differences",
+                                                                     "Square each difference"])
+WRONG_CENTROIDS["rounded_to_four_decimals"] = (centroids_rounded, ["rows are wrong"])
