@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from grading import settings  # noqa: E402
+from grading.gradebook import feedback_file  # noqa: E402
 from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, INSTRUCTOR, RELEASED, answered  # noqa: E402
 
 TARGET_RATIO = 1.3
@@ -118,7 +119,7 @@ def speed_ratios(out: Path, names: dict[str, str]) -> dict[str, list[float]]:
     """The ratios to the reference that the speed tests reported, per style (both functions)."""
     ratios: dict[str, list[float]] = {}
     for name, style in names.items():
-        path = out / "feedback" / f"{name}.md"
+        path = out / "feedback" / feedback_file(name)
         found = re.findall(r"([\d,.]+) times the reference solution's", path.read_text()) if path.exists() else []
         ratios.setdefault(style, []).extend(float(r.replace(",", "")) for r in found)
     return ratios

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from grading import settings
 from grading.source import SOURCE_NOTEBOOK
+from grading.text import file_name
 
 __all__ = ["main"]
 
@@ -99,29 +100,39 @@ def _release(args) -> int:
 
 
 def _find_submissions(paths: list[Path]) -> list[tuple[str, Path]]:
-    """(name, notebook) for every submission: a file as given, or every notebook below a folder."""
+    """(name, path) for every submission: a file as given, or every notebook below a folder.
+
+    Below a folder, the walk never follows a symbolic link: a link (to a notebook, to a folder, to
+    /dev/zero) is a submission of its own, which reading refuses (:func:`grading.extract.read_submission`),
+    so that it gets its row and no grade. Names are the paths inside the folder, shown printable
+    (a byte that is not UTF-8 as ``\xe9``, an escape sequence as ``\x1b``), and made unique.
+    """
     found = []
     for path in paths:
-        if path.is_file():
-            found.append((path.stem, path))
-        elif path.is_dir():
-            notebooks = sorted(
-                Path(folder, name)
-                for folder, folders, names in os.walk(path)
-                if not any(part.startswith(".") for part in Path(folder).relative_to(path).parts)
-                for name in names
-                if name.endswith(".ipynb")
-            )
+        if path.is_dir():
+            notebooks = []
+            for folder, folders, names in os.walk(path):  # followlinks=False: a linked folder is listed, not entered
+                if any(part.startswith(".") for part in Path(folder).relative_to(path).parts):
+                    continue
+                notebooks += [Path(folder, name) for name in names if name.endswith(".ipynb")]
+                notebooks += [Path(folder, name) for name in folders if Path(folder, name).is_symlink()]
             if not notebooks:
-                raise UsageError(f"no notebooks (*.ipynb) in {path}")
-            found += [(notebook.relative_to(path).with_suffix("").as_posix(), notebook) for notebook in notebooks]
+                raise UsageError(f"no notebooks (*.ipynb) in {file_name(path)}")
+            found += [(file_name(notebook.relative_to(path).as_posix().removesuffix(".ipynb")), notebook)
+                      for notebook in sorted(notebooks)]
+        elif path.exists() or path.is_symlink():
+            found.append((file_name(path.name.removesuffix(".ipynb")), path))
         else:
-            raise UsageError(f"no such file or folder: {path}")
-    names = [name for name, _ in found]
-    twice = sorted({name for name in names if names.count(name) > 1})
-    if twice:
-        raise UsageError(f"two submissions would both be named {twice[0]!r}: grade them in separate calls, or rename one")
-    return found
+            raise UsageError(f"no such file or folder: {file_name(path)}")
+    unique, seen = [], set()
+    for name, path in found:
+        number, candidate = 1, name
+        while candidate in seen:  # two submissions that would share a name each keep a row of their own
+            number += 1
+            candidate = f"{name} ({number})"
+        seen.add(candidate)
+        unique.append((candidate, path))
+    return unique
 
 
 def _check_out(out: Path) -> None:

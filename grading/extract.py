@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import ast
 import builtins
+import errno
 import json
 import os
 import re
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +37,12 @@ from grading.source import GRADED_FUNCTIONS, GRADED_TAG
 __all__ = ["Extraction", "GradedCell", "InvalidSubmission", "MAX_NOTEBOOK_BYTES", "extract", "read_submission"]
 
 # A learner's notebook with its figures is a few MB; anything this large is not a submission.
-MAX_NOTEBOOK_BYTES = 256 * 1024**2
+MAX_NOTEBOOK_BYTES = 64 * 1024**2
+# Python's parser takes seconds and gigabytes on megabytes of code: a cell larger than this, or past
+# this much parsed source in all, is read for its def and import lines alone, as a cell that does not
+# parse is (16 MiB of code in one cell took 25 s and 5.5 GB to parse).
+MAX_PARSED_CELL = 256 * 1024
+MAX_PARSED_SOURCE = 4 * 1024**2
 
 
 class InvalidSubmission(Exception):
@@ -101,15 +108,11 @@ def read_submission(path: str | os.PathLike) -> nbformat.NotebookNode:
     Raises
     ------
     InvalidSubmission
-        If the file cannot be read, is not UTF-8 JSON, or is not a notebook.
+        If the file is a symbolic link or not a regular file (a FIFO, a device), is too large,
+        cannot be read, is not UTF-8 JSON, or is not a notebook.
     """
-    path = Path(path)
     try:
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            raise InvalidSubmission(f"the file is larger than {MAX_NOTEBOOK_BYTES // 1024**2} MiB")
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise InvalidSubmission(f"cannot read the file: {exc.strerror or exc}") from None
+        text = _read_regular_file(Path(path), MAX_NOTEBOOK_BYTES).decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidSubmission("not a notebook: the file is not UTF-8 text") from None
     try:
@@ -132,6 +135,41 @@ def read_submission(path: str | os.PathLike) -> nbformat.NotebookNode:
     return notebook
 
 
+def _read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file, opened without following a link, read to at most ``limit`` bytes.
+
+    A learner controls what stands at the path: a link to the instructor's notebook or to
+    /dev/zero, a FIFO that never answers. The file is opened once, without following a symbolic
+    link and without waiting (O_NONBLOCK: a FIFO with no writer would block the open), then checked
+    on what was opened (fstat): a regular file, or nothing is read. Its size is not trusted
+    either: the read stops one byte past the limit.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or path.is_symlink():
+            raise InvalidSubmission("a symbolic link, not a notebook file: not graded") from None
+        raise InvalidSubmission(f"cannot read the file: {exc.strerror or exc}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InvalidSubmission("not a regular file (a folder, a FIFO or a device): not graded")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise InvalidSubmission(f"the file is larger than {limit // 1024**2} MiB")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InvalidSubmission(f"cannot read the file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:200]
@@ -152,11 +190,14 @@ _MAGIC_LINE = re.compile(r"^(\s*)([%!].*)$")
 _DEF_LINE = re.compile(r"^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 
 
-def _as_python(number: int, cell: nbformat.NotebookNode) -> _Code:
-    """The cell as Python; its syntax tree is None when it does not parse (the learner's process reports why)."""
+def _as_python(number: int, cell: nbformat.NotebookNode, parse: bool = True) -> _Code:
+    """The cell as Python; its syntax tree is None when it does not parse (the learner's process reports
+    why), or when ``parse`` is False (too large to parse within the grader's bounds)."""
     source = cell.source
     tags = cell.get("metadata", {}).get("tags", [])
     tags = [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []  # "graded" in "ungraded"...
+    if not parse:
+        return _Code(number, tags, source, None, [])
     try:
         return _Code(number, tags, source, ast.parse(source), [])
     except SyntaxError:
@@ -206,7 +247,7 @@ def _bound_names(node: ast.AST) -> set[str]:
 
 def _used_names(code: _Code) -> set[str]:
     if code.tree is None:  # cannot tell: every identifier might be a name it uses
-        return set(re.findall(r"[A-Za-z_]\w*", code.source))
+        return {match.group() for match in re.finditer(r"[A-Za-z_]\w*", code.source)}
     return {node.id for node in ast.walk(code.tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
 
 
@@ -268,7 +309,12 @@ def extract(notebook: nbformat.NotebookNode, functions: tuple[str, ...] = GRADED
             f"Your notebook does not pass Jupyter's format check ({notebook.metadata['grading_validation']}); "
             "it was graded anyway."
         )
-    codes = [_as_python(number, cell) for number, cell in enumerate(notebook.cells, start=1) if cell.cell_type == "code"]
+    codes, parsed = [], 0
+    for number, cell in enumerate(notebook.cells, start=1):
+        if cell.cell_type == "code":
+            parse = len(cell.source) <= MAX_PARSED_CELL and parsed + len(cell.source) <= MAX_PARSED_SOURCE
+            parsed += len(cell.source) if parse else 0
+            codes.append(_as_python(number, cell, parse))
     defines = {code.number: _defined_functions(code) for code in codes}
 
     chosen: dict[str, _Code] = {}
@@ -296,7 +342,7 @@ def extract(notebook: nbformat.NotebookNode, functions: tuple[str, ...] = GRADED
         if code.magics:
             result.notes.append(
                 f"{label[0].upper()}{label[1:]} contains IPython syntax, which the grader does not run: "
-                + ", ".join(f"`{magic[:40]}`" for magic in code.magics)
+                + ", ".join(f"`{magic[:40].replace('`', chr(0x2CB))}`" for magic in code.magics)
                 + " (ignored)."
             )
 

@@ -11,15 +11,18 @@ in a submission's file name) are written as escapes, so every row is one line. F
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import re
 from collections import Counter
 from pathlib import Path
 
 from grading.grade import SubmissionResult
 from grading.files import replacing_folder, write_atomically
 from grading.source import GRADED_FUNCTIONS
+from grading.text import markdown
 
-__all__ = ["COLUMNS", "STATUSES", "feedback", "points", "spreadsheet_text", "summary", "write_feedback", "write_gradebook"]
+__all__ = ["COLUMNS", "STATUSES", "feedback", "feedback_file", "points", "spreadsheet_text", "summary", "write_feedback", "write_gradebook"]
 
 STATUSES = ("ok", "error", "timeout", "invalid")
 COLUMNS = ("submission", *GRADED_FUNCTIONS, "total", "max_total", "status", "message")
@@ -64,19 +67,24 @@ def write_gradebook(results: list[SubmissionResult], path: Path) -> None:
 
 
 def feedback(result: SubmissionResult) -> str:
-    """The learner's feedback for one submission, as Markdown."""
+    """The learner's feedback for one submission, as Markdown.
+
+    Every piece of text in it (names, notes, messages: some quote the learner's code and what it
+    raised) goes through :func:`grading.text.markdown`, so no learner's text renders as HTML, a link
+    or an image, or carries a control character; the Markdown around them is the grader's own.
+    """
     lines = [
-        f"# Feedback: {result.name}",
+        f"# Feedback: {markdown(result.name)}",
         "",
         f"**Score: {points(result.total)} / {points(result.max_total)}** (grading status: {result.status})",
         "",
     ]
     if result.status == "invalid" and not result.notes:
-        lines += [f"Your notebook could not be graded: {result.message}.", ""]
+        lines += [f"Your notebook could not be graded: {markdown(result.message)}.", ""]
     if result.notes or result.problems:
         lines += ["## How your notebook was read", ""]
-        lines += [f"- {note}" for note in result.notes]
-        lines += [f"- Error while running your graded cells: {problem}" for problem in result.problems]
+        lines += [f"- {markdown(note)}" for note in result.notes]
+        lines += [f"- Error while running your graded cells: {markdown(problem)}" for problem in result.problems]
         lines.append("")
     for function in GRADED_FUNCTIONS:
         tests = [test for test in result.tests if test.function == function]
@@ -85,25 +93,43 @@ def feedback(result: SubmissionResult) -> str:
                   f"{passed} of {len(tests)} tests passed.", ""]
         for test in tests:
             verdict = "passed" if test.passed else ("not run" if test.problem == "not run" else "FAILED")
-            lines.append(f"- **{verdict}** ({points(test.points)} / {points(test.max_points)}): {test.title}")
+            lines.append(f"- **{verdict}** ({points(test.points)} / {points(test.max_points)}): {markdown(test.title)}")
             if test.message:
-                lines += ["", *(f"  > {line}" for line in test.message.splitlines()), ""]
+                lines += ["", *(f"  > {markdown(line)}" for line in test.message.splitlines()), ""]
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def feedback_file(name: str) -> str:
+    """The feedback file of a submission: its name, flat (``alice/hw`` gives ``alice__hw.md``) and safe.
+
+    Only letters, digits, ``.``, ``_`` and ``-`` are kept, anything else becoming ``_``, so that no
+    name can reach outside the feedback folder, collide with a folder of another name (``bob/a``
+    beside ``bob/a.md/b``), or trouble a file system; a long name keeps its start and a hash.
+    :func:`write_feedback` makes the names of one run unique.
+    """
+    flat = re.sub(r"[^A-Za-z0-9._-]", "_", name.replace("/", "__")).lstrip(".") or "_"
+    if len(flat) > 120:
+        flat = f"{flat[:100]}-{hashlib.sha256(name.encode('utf-8', 'backslashreplace')).hexdigest()[:12]}"
+    return f"{flat}.md"
+
+
 def write_feedback(results: list[SubmissionResult], folder: Path) -> None:
-    """Write ``<folder>/<name>.md`` for every submission, replacing what a previous run left there.
+    """Write ``<folder>/<feedback_file(name)>`` for every submission, replacing what a previous run left there.
 
     The files are written to a new folder first, which then takes ``folder``'s place: feedback
     from an earlier run, for a submission no longer graded, cannot linger and mislead. If writing
     fails, the new folder is removed and ``folder`` is left as it was.
     """
+    taken = set()
     with replacing_folder(folder) as building:
-        for result in results:
-            target = building / f"{result.name}.md"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(feedback(result), encoding="utf-8")
+        for result in sorted(results, key=lambda r: r.name):
+            name, number = feedback_file(result.name), 1
+            while name.lower() in taken:  # unique, even where case does not count (macOS, Windows)
+                number += 1
+                name = feedback_file(result.name).removesuffix(".md") + f"-{number}.md"
+            taken.add(name.lower())
+            (building / name).write_text(feedback(result), encoding="utf-8")
 
 
 def summary(results: list[SubmissionResult], seconds: float) -> str:

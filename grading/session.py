@@ -10,6 +10,7 @@ feedback only as a short excerpt.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from grading.checks import Outcome
@@ -18,6 +19,7 @@ from grading.extract import Extraction
 from grading.learner_files import tool_module_names
 from grading.learner_process import Isolation, LearnerProcess, WorkerCrashed, WorkerTimeout
 from grading.source import ARGUMENT_NAMES
+from grading.text import printable, without_backticks
 
 __all__ = ["EXCERPT_CHARACTERS", "Session", "WorkerCrashed", "WorkerTimeout", "excerpt"]
 
@@ -27,9 +29,29 @@ EXCERPT_CHARACTERS = 200
 
 
 def excerpt(value, limit: int = EXCERPT_CHARACTERS) -> str:
-    """``value`` as one line of at most ``limit`` characters (``...`` marks a cut)."""
-    text = " ".join(str(value).split())
+    """Text from the learner's process as one printable line of at most ``limit`` characters (``...`` marks a cut).
+
+    Whatever the learner's code raised or returned: its characters that are not printable become
+    escapes (:func:`grading.text.printable`), and its backticks cannot end a code span of the
+    feedback (:func:`grading.text.without_backticks`).
+    """
+    text = without_backticks(printable(" ".join(str(value).split())))
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_WHERE = re.compile(r"line (\d+) of (.{1,80}?): `(.*)`")
+
+
+def where(value, labels: list[str]) -> str:
+    """The worker's ``"line 12 of the X cell: `code`"``, rebuilt from its parts: the code quoted as a code span.
+
+    Only a label of one of the submission's graded cells is kept; anything else the learner's
+    process sends is an excerpt like any other.
+    """
+    match = _WHERE.fullmatch(str(value))
+    if match and match.group(2) in labels:
+        return f"line {match.group(1)} of {match.group(2)}: `{excerpt(match.group(3), 120)}`"
+    return excerpt(value, 120)
 
 
 class Session:
@@ -64,6 +86,7 @@ class Session:
         self.process: LearnerProcess | None = None
         self.problems: list[str] | None = None
         self.exchange = Exchange(input_bytes)
+        self._labels = [cell.label for cell in extraction.cells]
         self._definition = {
             "op": "define",
             "imports": extraction.imports,
@@ -98,7 +121,7 @@ class Session:
         if self.problems is None:
             problems = reply.get("problems")
             problems = problems if isinstance(problems, list) else []
-            self.problems = [f"{excerpt(p.get('where', ''), 120)}: {excerpt(p.get('error', ''))}"
+            self.problems = [f"{where(p.get('where', ''), self._labels)}: {excerpt(p.get('error', ''))}"
                              for p in problems[:20] if isinstance(p, dict)]
 
     def cpu_seconds(self) -> float:
@@ -140,7 +163,7 @@ class Session:
             type=excerpt(reply.get("type", ""), 60),
             repr=excerpt(reply.get("repr", "")),
             error=excerpt(reply.get("error", "")),
-            where=excerpt(reply.get("where", ""), 120),
+            where=where(reply.get("where", ""), self._labels),
             changed=self.exchange.changed(),
             seconds=seconds,
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 
+from grading.gradebook import feedback_file
 from grading.release import learner_notebook
 from grading.source import GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells, solution_regions
 
@@ -125,7 +126,7 @@ def grade_folder(tmp_path_factory, name, submissions, malformed=None, options=()
 
 def feedback(out: Path, name: str) -> str:
     """A submission's feedback file."""
-    return (out / "feedback" / f"{name}.md").read_text()
+    return (out / "feedback" / feedback_file(name)).read_text()
 
 
 def points(row) -> tuple[float, float, float, str]:

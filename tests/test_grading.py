@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from grading.cli import main
+from grading.gradebook import feedback_file
 from grading.source import SOURCE_NOTEBOOK
 from submissions import (CENTROIDS, CLOSEST, INSTRUCTOR, RELEASED, edited, feedback, grade_folder, graded_cell, points,
                          solved)
@@ -216,7 +217,7 @@ def test_every_submission_gets_a_row_and_the_grader_exits_0(normal, limits):
         assert header == "submission,find_closest_centroids,compute_centroids,total,max_total,status,message"
         assert all(row["max_total"] == "20" for row in rows.values())
         assert all(row["status"] in ("ok", "error", "timeout", "invalid") for row in rows.values())
-        assert sorted(p.stem for p in (out / "feedback").glob("*.md")) == sorted(names)
+        assert sorted(p.name for p in (out / "feedback").glob("*.md")) == sorted(feedback_file(name) for name in names)
         assert sorted(p.name for p in out.iterdir()) == ["feedback", "gradebook.csv", "summary.txt"]  # no scratch left
 
 
@@ -440,7 +441,6 @@ def test_feedback_that_fails_half_way_leaves_the_previous_folder_and_no_scratch(
     (["grade", "{nb}", "--out", "x", "--timeout", "0"], "must be more than 0"),
     (["grade", "{nb}", "--out", "x", "--jobs", "two"], "not a whole number"),
     (["grade", "{empty}", "--out", "x"], "no notebooks"),
-    (["grade", "{nb}", "{nb}", "--out", "x"], "both be named"),
     (["grade", "{nb}", "--out", "{nb}"], "is a file"),
     (["mark", "{nb}"], "invalid choice"),
     (["release"], "required: --out"),
@@ -452,3 +452,16 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, capsys, argv, words):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert len(captured.err.strip().splitlines()) == 1 and words in captured.err
+
+
+def test_two_submissions_that_would_share_a_name_each_get_a_row(tmp_path, capsys):
+    """Once a usage error that cost the whole class its gradebook; now "alice" and "alice (2)"."""
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    for folder in ("one", "two"):
+        nbformat.write(INSTRUCTOR, tmp_path / folder / "alice.ipynb")
+    assert main(["grade", str(tmp_path / "one" / "alice.ipynb"), str(tmp_path / "two" / "alice.ipynb"),
+                 "--out", str(tmp_path / "grades")]) == 0
+    rows = (tmp_path / "grades" / "gradebook.csv").read_text().splitlines()[1:]
+    assert [row.split(",")[0] for row in rows] == ["alice", "alice (2)"]
+    assert sorted(p.name for p in (tmp_path / "grades" / "feedback").iterdir()) == ["alice.md", "alice__2_.md"]

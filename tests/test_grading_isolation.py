@@ -13,7 +13,7 @@ import pytest
 from grading import seccomp
 from grading.exchange import RESULT_BYTES, Exchange
 from grading.files import write_atomically
-from grading.gradebook import spreadsheet_text
+from grading.gradebook import feedback_file, spreadsheet_text
 from grading.source import SOURCE_NOTEBOOK
 from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, answered
 
@@ -184,7 +184,7 @@ def test_a_setting_narrows_the_packages_graded_code_may_import(tmp_path, monkeyp
     nbformat.write(answered(sklearn_answer, CENTROIDS_RIGHT), inbox / "uses_sklearn.ipynb")
     assert main(["grade", str(inbox), "--out", str(tmp_path / "grades"), "--sandbox", sandbox]) == 0
     assert "uses_sklearn,0,10,10,20,ok" in (tmp_path / "grades" / "gradebook.csv").read_text()
-    feedback = (tmp_path / "grades" / "feedback" / "uses_sklearn.md").read_text()
+    feedback = (tmp_path / "grades" / "feedback" / feedback_file("uses_sklearn")).read_text()
     assert "ModuleNotFoundError: sklearn is not among the packages graded cells may use" in feedback
 
 

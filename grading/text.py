@@ -1,0 +1,79 @@
+"""Text from learners, made safe for where the grader writes it: a terminal, a CSV file, Markdown.
+
+Everything a learner controls reaches the instructor as text: file names (any bytes but ``/`` and
+NUL on Linux, not necessarily UTF-8) and what the learner's code raises or returns (any string,
+lone surrogates included). This module makes such text
+
+- printable (:func:`printable`): one line, every character a terminal or a UTF-8 file can show as
+  it is; the others written as their Python escapes (``\\x1b``, ``\\ud800``, ``\\xe9`` for a byte
+  that was not UTF-8), so nothing can move a terminal's cursor or fake a line of output;
+- inert in Markdown (:func:`markdown`): outside code spans, ``<``, ``>`` and ``&`` become entities
+  and the brackets that would start an image or a link target are escaped, so that no HTML and no
+  link or image reaches a reader;
+  inside code spans (which Markdown shows as code, not markup) text stays as it is. The learner's
+  own text cannot open or close a code span: :func:`without_backticks`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+__all__ = ["file_name", "markdown", "printable", "without_backticks"]
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable written as its Python escape."""
+    out = []
+    for character in text:
+        if character.isprintable() and not 0xD800 <= ord(character) <= 0xDFFF:
+            out.append(character)
+        elif 0xDC80 <= ord(character) <= 0xDCFF:  # a byte that was not UTF-8, as os.fsdecode keeps it
+            out.append(f"\\x{ord(character) - 0xDC00:02x}")
+        else:
+            out.append(character.encode("unicode_escape", "backslashreplace").decode("ascii"))
+    return "".join(out)
+
+
+def file_name(path: str | os.PathLike) -> str:
+    """A path as the grader shows it: :func:`printable`, a byte that is not UTF-8 as ``\\xe9``."""
+    return printable(os.fsdecode(path))
+
+
+def without_backticks(text: str) -> str:
+    """A learner's text, its backticks replaced by a look-alike (U+02CB), so that it cannot end a code span."""
+    return text.replace("`", "\u02cb")
+
+
+_BACKTICKS = re.compile(r"`+")
+
+
+def markdown(text: str) -> str:
+    r"""One line of Markdown that shows ``text`` and renders no HTML, link or image from it.
+
+    Code spans (a run of backticks closed by a run of the same length) are kept as they are:
+    Markdown shows their content as code. Elsewhere ``&``, ``<`` and ``>`` become entities, and
+    ``![`` and ``](`` are escaped with a backslash (``!\[``, ``]\(``).
+    """
+    text = printable(text)
+    out, position = [], 0
+    while position < len(text):
+        opening = _BACKTICKS.search(text, position)
+        if opening is None:
+            out.append(_inert(text[position:]))
+            break
+        closing = next((m for m in _BACKTICKS.finditer(text, opening.end()) if len(m.group()) == len(opening.group())),
+                       None)
+        if closing is None:  # an unmatched run of backticks is plain text
+            out.append(_inert(text[position:opening.end()]))
+            position = opening.end()
+            continue
+        out.append(_inert(text[position:opening.start()]))
+        out.append(text[opening.start():closing.end()])
+        position = closing.end()
+    return "".join(out)
+
+
+def _inert(text: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("![", "!\\[").replace("](", "]\\(")  # no image, no link

@@ -1,0 +1,27 @@
+"""grading.text: learners' text made printable, and inert in Markdown."""
+
+from __future__ import annotations
+
+import os
+
+from grading.text import file_name, markdown, printable, without_backticks
+
+
+def test_what_a_terminal_would_act_on_is_written_as_escapes():
+    assert printable("ok\x1b[32m done\x00\x07\n") == "ok\\x1b[32m done\\x00\\x07\\n"
+    assert printable("\ud800 é ü 中") == "\\ud800 é ü 中"  # a lone surrogate; printable letters stay
+    assert file_name(os.fsdecode(b"caf\xe9.ipynb")) == "caf\\xe9.ipynb"  # a byte that was not UTF-8
+
+
+def test_markdown_renders_no_html_link_or_image_from_the_text_but_keeps_code_spans():
+    line = markdown("raised ValueError: <b>x</b> & ![p](http://e/p.png) [l](http://e) (line 2: `if a < b:`)")
+    assert "<b>" not in line and "&lt;b&gt;x&lt;/b&gt; &amp;" in line
+    assert "!\\[p]\\(http" in line and "[l]\\(http" in line
+    assert line.endswith("(line 2: `if a < b:`)")  # a code span shows its text as code: kept as it is
+    assert markdown("an unmatched ` and <i>") == "an unmatched ` and &lt;i&gt;"
+    assert markdown("``a ` <b>``") == "``a ` <b>``"  # a longer fence holds a backtick
+
+
+def test_a_learners_backtick_cannot_end_a_code_span():
+    assert "`" not in without_backticks("a ` b")
+    assert markdown(f"`{without_backticks('x` <img src=y> `')}`").count("<img") == 1  # inside its span, shown as code
