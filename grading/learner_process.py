@@ -110,6 +110,7 @@ class LearnerProcess:
     def __init__(self, isolation: Isolation, folder: Path, public_dir: Path, exchange_fd: int,
                  memory: int, disk: int) -> None:
         self._buffer = b""
+        self._paused: list[int] = []  # the processes pause() stopped, for resume()
         self.sandbox = isolation.sandbox
         if isolation.sandbox:
             # Its tmpfs holds `disk` bytes, all files together. The thread limit counts the sandbox's
@@ -140,6 +141,16 @@ class LearnerProcess:
     def request(self, message: dict, timeout: float) -> dict:
         """Send a request and wait at most ``timeout`` seconds for the reply.
 
+        The learner's process runs only from the request to its reply: it is stopped, every
+        thread, as soon as the reply has come (:meth:`pause`), and let go again with the next
+        request. So while the grader reads its clock, checks its inputs, copies its result or
+        times the reference solution, no thread of the learner's runs: none can change what is
+        being read, slow the reference down, or work off the clock.
+
+        The request is written without blocking, within the same deadline: a learner's process
+        that shrinks its request pipe and stops reading cannot hold the grader (the write would
+        block forever).
+
         Raises
         ------
         WorkerTimeout
@@ -148,12 +159,10 @@ class LearnerProcess:
             The worker exited, or replied with something that is not one JSON line.
         """
         deadline = time.monotonic() + timeout
-        try:
-            self.process.stdin.write(json.dumps(message).encode("utf-8") + b"\n")
-            self.process.stdin.flush()
-        except OSError:  # the pipe is broken: the worker is gone
-            raise WorkerCrashed(self._exit_description()) from None
+        self.resume()
+        self._write(json.dumps(message).encode("utf-8") + b"\n", deadline)
         line = self._read_line(deadline)
+        self.pause()
         try:
             reply = json.loads(line)
         except (ValueError, RecursionError):
@@ -162,6 +171,27 @@ class LearnerProcess:
             self.kill()
             raise WorkerCrashed("sent a reply the grader could not read")
         return reply
+
+    def _write(self, data: bytes, deadline: float) -> None:
+        fd = self.process.stdin.fileno()
+        os.set_blocking(fd, False)
+        view = memoryview(data)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise WorkerTimeout()
+            _, writable, _ = select.select([], [fd], [], min(remaining, POLL_SECONDS))
+            if not writable:
+                if self.process.poll() is not None:
+                    raise WorkerCrashed(self._exit_description())
+                continue
+            try:
+                view = view[os.write(fd, view):]
+            except BlockingIOError:
+                continue
+            except OSError:  # the pipe is broken: the worker is gone
+                raise WorkerCrashed(self._exit_description()) from None
 
     def _read_line(self, deadline: float) -> bytes:
         fd = self.process.stdout.fileno()
@@ -206,6 +236,30 @@ class LearnerProcess:
             return f"was killed by {signal.Signals(-code).name}"
         except ValueError:  # a real-time signal has a number, not a name
             return f"was killed by signal {-code}"
+
+    def pause(self) -> None:
+        """Stop every thread of every process of this learner's, and wait until they are stopped.
+
+        Between a reply and the next request the grader reads the learner's clock, checks its
+        inputs and copies its result from the memory the two share, and may time the reference
+        solution: a thread left running could change what is read, use the processor off the
+        clock, or take it from the reference. A process that cannot be stopped within a second is
+        killed.
+
+        Raises
+        ------
+        WorkerCrashed
+            It could not be stopped (it has been killed).
+        """
+        self._paused = process_tree.descendants(self.process.pid)
+        if not process_tree.stop(self._paused):
+            self.kill()
+            raise WorkerCrashed("could not be stopped to read its result")
+
+    def resume(self) -> None:
+        """Let the processes :meth:`pause` stopped run again."""
+        process_tree.resume(self._paused)
+        self._paused = []
 
     def kill(self) -> None:
         """Kill every process of this learner's and wait until none runs; safe to call more than once."""

@@ -13,7 +13,7 @@ import signal
 import time
 from pathlib import Path
 
-__all__ = ["cpu_seconds", "descendants", "kill", "wait_gone"]
+__all__ = ["cpu_seconds", "descendants", "kill", "resume", "stop", "wait_gone"]
 
 _TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
@@ -73,6 +73,50 @@ def kill(pids: list[int]) -> None:
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+def stop(pids: list[int], timeout: float = 1.0) -> bool:
+    """SIGSTOP each process, and wait until every thread of each is stopped (or gone); False at ``timeout``.
+
+    SIGSTOP stops all of a process's threads, but asynchronously: a thread running on another
+    processor stops when the kernel next looks at it. Each thread's state in ``/proc`` says when.
+    """
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGSTOP)
+        except (ProcessLookupError, PermissionError):
+            pass
+    deadline = time.monotonic() + timeout
+    while not all(_stopped(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.0005)
+    return True
+
+
+def resume(pids: list[int]) -> None:
+    """SIGCONT each process that still exists."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _stopped(pid: int) -> bool:
+    """Whether every thread of the process is stopped (T, t), dead (Z, X) or gone."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return True
+    for task in tasks:
+        try:
+            text = (task / "stat").read_text()
+        except OSError:
+            continue
+        if text[text.rindex(")") + 2] not in "TtZX":
+            return False
+    return True
 
 
 def _running(pid: int) -> bool:

@@ -152,11 +152,16 @@ class Session:
         request = {"op": "call", "function": function, "args": args, "result": self.exchange.result_offset}
         try:
             before = self.process.cpu_seconds() if since is None else since
+            # Stopped from its reply to the next request (LearnerProcess.request): no thread of the
+            # learner's changes the result or the inputs while they are read, nor works off the clock.
             reply = self.process.request(request, timeout)
-            seconds = self.process.cpu_seconds() - before
         except (WorkerTimeout, WorkerCrashed):
             self.process = None
             raise
+        return self._outcome(reply, self.process.cpu_seconds() - before)
+
+    def _outcome(self, reply: dict, seconds: float) -> Outcome:
+        """The call's outcome from the reply and the shared memory, read while the learner's process is stopped."""
         kind = reply.get("kind")
         outcome = Outcome(
             kind=kind if kind in ("returned", "raised", "undefined") else "raised",
