@@ -159,8 +159,11 @@ def _progress(done: int, total: int, result) -> None:
 
 def _isolation(mode: str, public_dir: Path, secrets: list[Path]):
     """The isolation for this run, as ``--sandbox`` asks and this machine allows."""
-    from grading import bubblewrap, packages, settings
+    from grading import bubblewrap, packages, settings, task_limit
     from grading.learner_process import Isolation
+
+    unbounded = task_limit.why_unbounded()
+    threads = f"; threads are not bounded: {unbounded}" if unbounded else ""
 
     try:
         entries = packages.visible_entries(settings.ALLOWED_PACKAGES)
@@ -169,14 +172,15 @@ def _isolation(mode: str, public_dir: Path, secrets: list[Path]):
         raise UsageError(str(exc)) from None
     if mode == "off":
         return Isolation(False, "isolation: process isolation only (--sandbox off): learners' code can read, write and "
-                                "connect wherever the grader's user can", hidden_modules=hidden)
+                                f"connect wherever the grader's user can{threads}", hidden_modules=hidden)
     why_not = bubblewrap.probe(public_dir, secrets, settings.DISK_LIMIT, entries)
     if why_not and mode == "require":
         raise UsageError(f"no sandbox (--sandbox require): {why_not}")
     if why_not:
-        return Isolation(False, f"isolation: process isolation only, no sandbox: {why_not}", hidden_modules=hidden)
+        return Isolation(False, f"isolation: process isolation only, no sandbox: {why_not}{threads}", hidden_modules=hidden)
     return Isolation(True, f"isolation: sandbox ({bubblewrap.version()}): no network, no new processes, only the "
-                           "learner's public files visible, read-only", tuple(entries) if entries is not None else None, hidden)
+                           f"learner's public files visible, read-only{threads}", tuple(entries) if entries is not None else None,
+                     hidden)
 
 
 def _grade(args) -> int:

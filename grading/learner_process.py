@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grading import bubblewrap, process_tree
+from grading import bubblewrap, process_tree, task_limit
 
 __all__ = ["Isolation", "LearnerProcess", "WorkerCrashed", "WorkerTimeout"]
 
@@ -112,6 +112,11 @@ class LearnerProcess:
         self._buffer = b""
         self._paused: list[int] = []  # the processes pause() stopped, for resume()
         self.sandbox = isolation.sandbox
+        # As root the kernel does not apply RLIMIT_NPROC: a pids cgroup bounds the threads instead,
+        # every process of the learner's together (bwrap and the sandbox's init among them).
+        self.tasks = None
+        if task_limit.needed() and not task_limit.why_unbounded():
+            self.tasks = task_limit.TaskLimit(SANDBOX_THREADS)
         if isolation.sandbox:
             # Its tmpfs holds `disk` bytes, all files together. The thread limit counts the sandbox's
             # user namespace alone; without the sandbox it would count all the grader's user runs.
@@ -127,8 +132,9 @@ class LearnerProcess:
             argv = [sys.executable, "-I", str(WORKER_SCRIPT), *limits, str(public_dir), str(exchange_fd)]
             self.process = self._popen(argv, (exchange_fd,), folder, _plain_environment(folder))
 
-    @staticmethod
-    def _popen(argv: list[str], fds: tuple[int, ...], cwd: Path | None, env: dict[str, str]) -> subprocess.Popen:
+    def _popen(self, argv: list[str], fds: tuple[int, ...], cwd: Path | None, env: dict[str, str]) -> subprocess.Popen:
+        if self.tasks is not None:
+            argv = self.tasks.wrap(argv)
         return subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=fds, cwd=cwd, env=env,
             start_new_session=True,  # its own process group: without the sandbox, kill() reaches what it started
@@ -272,6 +278,8 @@ class LearnerProcess:
                 pass  # already gone
             self.process.wait()
             process_tree.wait_gone(tree)
+        if self.tasks is not None:
+            self.tasks.remove()
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()

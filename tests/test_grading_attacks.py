@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from grading import settings
+from grading.learner_process import SANDBOX_THREADS
 from grading.hidden_tests import HIDDEN_TESTS
 from grading.leaks import find_leaks, hidden_test_needles
 from grading.source import SOURCE_NOTEBOOK
@@ -143,6 +144,19 @@ def _attacks(folder: Path) -> dict:
             for i in range(X.shape[0]):
                 idx[i] = np.argmin(((C - X[i]) ** 2).sum(axis=1))
             """, centroids=CENTROIDS_RIGHT),
+        # Starts threads until something stops it (as root, the kernel's per-user limit does not).
+        "starts_threads_without_end": answered(closest="""
+            import threading, time
+            threading.stack_size(64 * 1024)  # small stacks: the address space is no limit to them
+            started = 0
+            try:
+                for _ in range(3000):
+                    threading.Thread(target=time.sleep, args=(3,), daemon=True).start()
+                    started += 1
+            except RuntimeError:
+                pass
+            raise RuntimeError(f"started {started} threads")
+            """, centroids=CENTROIDS_RIGHT),
         # Spreadsheet formulas and a newline for a name.
         '=HYPERLINK("https:example.com","grades")': RELEASED,
         "@SUM(1+1)": RELEASED,
@@ -225,6 +239,14 @@ def test_threads_are_on_the_clock(attacked):
     speed = feedback(out, "threads_hide_a_pixel_loop").split("speed on 100,000 pixels")[1].split("\n- ")[0]
     ratio = float(speed.split(" times the reference")[0].rsplit(" ", 1)[1].replace(",", ""))
     assert ratio > settings.SPEED_MAX_RATIO
+
+
+def test_threads_are_bounded_however_the_grader_runs(attacked):
+    """As root the kernel does not apply RLIMIT_NPROC: a pids cgroup bounds the threads instead."""
+    run, rows, out, folder = attacked
+    assert points(rows["starts_threads_without_end"])[1:] == (10, 10, "ok")
+    started = int(feedback(out, "starts_threads_without_end").split("raised RuntimeError: started ")[1].split(" ")[0])
+    assert started <= SANDBOX_THREADS, started
 
 
 def test_the_disk_budget_is_for_all_files_together(attacked):

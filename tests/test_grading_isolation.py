@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import nbformat
 import numpy as np
@@ -196,3 +197,27 @@ def test_the_allowed_packages_come_with_what_they_need():
     assert "sklearn" in packages.hidden_modules(("numpy",)) and "numpy" not in packages.hidden_modules(("numpy",))
     with pytest.raises(packages.PackageError, match="'no-such-package', which is not installed"):
         packages.allowed_distributions(("no-such-package",))
+
+
+def test_as_root_a_pids_cgroup_bounds_every_thread_of_a_learner_process():
+    from grading import task_limit
+
+    if not task_limit.needed():
+        pytest.skip("not root: the kernel applies RLIMIT_NPROC itself")
+    why = task_limit.why_unbounded()
+    if why and os.environ.get("CI") == "true":
+        pytest.fail(f"threads must be bounded in CI: {why}")
+    if why:
+        pytest.skip(why)
+    limit = task_limit.TaskLimit(8)
+    try:
+        code = ("import threading, time\nn = 0\ntry:\n    for _ in range(100):\n"
+                "        threading.Thread(target=time.sleep, args=(2,), daemon=True).start(); n += 1\n"
+                "except RuntimeError:\n    pass\nprint(n)")
+        run = subprocess.run(limit.wrap([sys.executable, "-c", code]), capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        assert int(run.stdout) == 7  # the main thread and seven more: eight tasks
+    finally:
+        time.sleep(2.5)
+        limit.remove()
+    assert not limit.path.exists()
