@@ -9,7 +9,10 @@ What the learner's process gets (:func:`command`):
   ``/bin``, ``/lib`` links into it), the Python installation and the virtual environment; plus the
   learner's public files at ``/public`` and a copy of the worker script at ``/grader/worker.py``. The
   instructor's notebook, ``grading/``, the repository, the submissions, the output folder and the
-  home folder are not there at all;
+  home folder are not there at all. Of the Python packages, only those graded cells may import:
+  every other ``site-packages`` or ``dist-packages`` folder in what is shown (the base
+  interpreter's, the system's, a bundled one's) is an empty folder inside (:func:`package_folders`),
+  since a learner's code could put it on ``sys.path`` and import, say, the base interpreter's scipy;
 - one writable folder, ``/scratch``, its working folder: a tmpfs of a fixed size, the whole disk
   budget (``TMPDIR`` points there); ``/dev`` holds only the plain devices, read-only;
 - the system-call filter of :mod:`grading.seccomp`: threads, but no new processes, no memory
@@ -22,6 +25,7 @@ machine architecture, a Python environment that would show the instructor's file
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -32,7 +36,7 @@ from pathlib import Path
 
 from grading import packages, seccomp
 
-__all__ = ["PUBLIC", "SCRATCH", "WORKER", "command", "environment", "probe", "version"]
+__all__ = ["PUBLIC", "SCRATCH", "WORKER", "command", "environment", "package_folders", "probe", "version"]
 
 # Where things are inside the sandbox. Names no Python installation uses, so binds cannot collide.
 SCRATCH = "/scratch"
@@ -56,6 +60,55 @@ def _system() -> list[str]:
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
+    return args
+
+
+def _shown_trees() -> list[str]:
+    """The folders of the host the sandbox shows (read-only): /usr, real top-level system folders, Python's."""
+    trees = ["/usr", *(path for path in _SYSTEM_LINKS if os.path.isdir(path) and not os.path.islink(path))]
+    return trees + _python_folders()
+
+
+_PACKAGE_FOLDER_NAMES = ("site-packages", "dist-packages")
+
+
+@functools.lru_cache(maxsize=None)
+def package_folders() -> tuple[str, ...]:
+    """Every Python package folder in what the sandbox shows: ``site-packages`` and ``dist-packages``, real paths.
+
+    Found by walking the shown folders once per grading run (a fraction of a second; links are not
+    followed, and a found package folder is not walked into).
+    """
+    found = set()
+    for tree in _shown_trees():
+        for folder, folders, _ in os.walk(tree):
+            for name in [name for name in folders if name in _PACKAGE_FOLDER_NAMES]:
+                folders.remove(name)
+                path = os.path.realpath(os.path.join(folder, name))
+                if os.path.isdir(path) and any(path == t or path.startswith(t.rstrip("/") + "/") for t in _shown_trees()):
+                    found.add(path)
+    return tuple(sorted(found))
+
+
+def _package_binds(site_entries: tuple[str, ...] | list[str] | None) -> list[str]:
+    """Each package folder an empty read-only tmpfs, but the environment's own and those the grader imports from.
+
+    The grader's own package folders (on its ``sys.path``: its site-packages, and the base's where
+    the environment includes it) keep the entries of ``site_entries``, or all of theirs where it is
+    None; every other one is empty.
+    """
+    site = str(packages.site_packages())
+    own = {os.path.realpath(path) for path in sys.path if path} | {site}
+    args = []
+    for folder in sorted({*package_folders(), site}):
+        if folder in own and site_entries is None:
+            continue
+        args += ["--tmpfs", folder]
+        if folder in own:
+            for entry in site_entries:
+                if os.path.lexists(f"{folder}/{entry}"):
+                    args += ["--ro-bind", f"{folder}/{entry}", f"{folder}/{entry}"]
+        args += ["--remount-ro", folder]
     return args
 
 
@@ -92,7 +145,7 @@ def command(python_args: list[str], public_dir: Path, scratch_bytes: int,
         Size of the writable tmpfs at :data:`SCRATCH`.
     site_entries : sequence of str, optional
         Show only these entries of site-packages (:func:`grading.packages.visible_entries`);
-        None shows all of it.
+        None shows all of it. Every other package folder is empty either way.
 
     Yields
     ------
@@ -106,12 +159,7 @@ def command(python_args: list[str], public_dir: Path, scratch_bytes: int,
     args = ["bwrap", *_system()]
     for folder in _python_folders():
         args += ["--ro-bind", folder, folder]
-    if site_entries is not None:  # an empty, read-only site-packages with only these in it
-        site = str(packages.site_packages())
-        args += ["--tmpfs", site]
-        for entry in site_entries:
-            args += ["--ro-bind", f"{site}/{entry}", f"{site}/{entry}"]
-        args += ["--remount-ro", site]
+    args += _package_binds(site_entries)
     args += ["--ro-bind", str(public_dir), PUBLIC, "--ro-bind-data", str(fds[1]), WORKER]
     args += ["--size", str(scratch_bytes), "--tmpfs", SCRATCH]  # --size applies to the next --tmpfs
     # A /dev of the plain devices, read-only: bwrap's own --dev adds /dev/shm (an unlimited tmpfs)

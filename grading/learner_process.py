@@ -36,7 +36,8 @@ __all__ = ["Isolation", "LearnerProcess", "WorkerCrashed", "WorkerTimeout"]
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 MAX_REPLY_BYTES = 1024**2  # replies are short JSON; anything longer is not the worker speaking
 POLL_SECONDS = 0.25  # how often a silent worker is checked for having exited
-SANDBOX_THREADS = 64  # tasks in one sandbox: its processes and their threads (not enforced for root)
+SANDBOX_THREADS = 64  # tasks of one learner process: its processes and their threads (as root, by a pids cgroup)
+_PAUSE_ROUNDS = 20  # readings of the tree until no new process shows: each catches what the last one raced
 
 
 class WorkerTimeout(Exception):
@@ -252,15 +253,25 @@ class LearnerProcess:
         clock, or take it from the reference. A process that cannot be stopped within a second is
         killed.
 
+        The tree is read again once what it held is stopped, until no new process shows: one
+        started between the reading and the signals (where new processes are allowed, without the
+        sandbox) is stopped too, and a stopped process starts no more.
+
         Raises
         ------
         WorkerCrashed
             It could not be stopped (it has been killed).
         """
-        self._paused = process_tree.descendants(self.process.pid)
-        if not process_tree.stop(self._paused):
-            self.kill()
-            raise WorkerCrashed("could not be stopped to read its result")
+        self._paused = []
+        for _ in range(_PAUSE_ROUNDS):
+            new = [pid for pid in process_tree.descendants(self.process.pid) if pid not in self._paused]
+            if not new:
+                return
+            self._paused += new
+            if not process_tree.stop(new):
+                break
+        self.kill()
+        raise WorkerCrashed("could not be stopped to read its result")
 
     def resume(self) -> None:
         """Let the processes :meth:`pause` stopped run again."""

@@ -64,6 +64,55 @@ def _attacks(folder: Path) -> dict:
                     exec("".join(cell["source"]), namespace)
             idx = namespace["find_closest_centroids"](X, centroids)
             """, centroids=CENTROIDS_RIGHT),
+        # A graded cell runs the public tests' own file (exec of its text, with the modules it
+        # imports faked) and calls everything in it as the exercise is called, looking in what
+        # comes back (tuples, lists, dicts, functions' closures) for the right labels.
+        "solves_with_public_tests": answered(closest="""
+            import os, sys, types
+            path = next(os.path.join(folder, "public_tests.py") for folder in sys.path
+                        if os.path.isfile(os.path.join(folder or ".", "public_tests.py")))
+            for fake in ("quantize", "quantize.mistakes"):
+                module = types.ModuleType(fake)
+                module.__getattr__ = lambda attribute: (lambda *args, **kwargs: None)
+                sys.modules[fake] = module
+            namespace = {"__name__": "public_tests"}
+            exec(compile(open(path).read(), path, "exec"), namespace)
+            C = np.asarray(centroids, dtype=float)
+            truth = np.argmin(((np.asarray(X, dtype=float)[:, None, :] - C[None]) ** 2).sum(axis=2), axis=1)  # to judge only
+
+            def held(value, depth=3):
+                yield value
+                if depth and isinstance(value, (tuple, list)):
+                    for item in value[:20]:
+                        yield from held(item, depth - 1)
+                if depth and isinstance(value, dict):
+                    for item in list(value.values())[:20]:
+                        yield from held(item, depth - 1)
+                for cell in (getattr(value, "__closure__", None) or ()) if depth else ():
+                    try:
+                        yield from held(cell.cell_contents, depth - 1)
+                    except ValueError:
+                        pass
+
+            calls, answer = 0, None
+            for name, function in list(namespace.items()):
+                if not callable(function) or isinstance(function, types.ModuleType):
+                    continue
+                for args in ((X, centroids), (X.copy(), C), ("find_closest_centroids",), ()):
+                    try:
+                        calls += 1
+                        result = function(*args)
+                        if callable(result):
+                            result = (result, result())
+                    except BaseException:
+                        continue
+                    for value in held(result):
+                        if isinstance(value, np.ndarray) and value.shape == truth.shape and np.array_equal(value, truth):
+                            answer = value
+            if answer is None:
+                raise RuntimeError(f"ran public_tests.py: {calls} calls, no answer")
+            idx = answer
+            """, centroids=CENTROIDS_RIGHT),
         # A graded cell copies the hidden tests out, and puts them in its error message.
         "copies_hidden_tests": answered(closest=CLOSEST_RIGHT, centroids=f"""
             import shutil
@@ -114,6 +163,37 @@ def _attacks(folder: Path) -> dict:
             from quantize.weighted_kmeans import nearest_centre
             idx = nearest_centre(X, centroids)[0]
             """, centroids=CENTROIDS_RIGHT),
+        # Takes the import guard out and puts every Python package folder it can find on sys.path
+        # (the base interpreter's, the system's, any bundled one's), for a solver in a package the
+        # grader does not allow: scipy's vq, scikit-learn's pairwise_distances_argmin.
+        "imports_from_other_package_folders": answered(closest="""
+            solvers = []
+            try:
+                from scipy.cluster.vq import vq
+                solvers.append(lambda: vq(np.asarray(X, dtype=float), np.asarray(centroids, dtype=float))[0])
+            except ImportError:
+                pass
+            try:
+                from sklearn.metrics import pairwise_distances_argmin
+                solvers.append(lambda: pairwise_distances_argmin(X, centroids))
+            except ImportError:
+                pass
+            if not solvers:
+                raise RuntimeError(f"no scipy, no scikit-learn in {len(folders)} package folders: {sorted(seen)}")
+            idx = solvers[0]()
+            """, centroids=CENTROIDS_RIGHT, before="""
+            import os, sys
+            sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "_Unavailable"]
+            folders, seen = [], set()
+            for root, names, _ in os.walk("/"):
+                if root in ("/proc", "/sys", "/dev"):
+                    names[:] = []
+                for name in [name for name in names if name.endswith("-packages")]:
+                    names.remove(name)
+                    folders.append(os.path.join(root, name))
+                    seen.update(entry for entry in os.listdir(folders[-1]) if not entry.endswith("-info"))
+            sys.path += folders
+            """),
         # Writes files of 48 MiB, under any limit per file, until something stops it.
         "fills_the_disk": answered(closest=CLOSEST_RIGHT, centroids="""
             raise RuntimeError(f"wrote {written} bytes, then: {failure}")
@@ -191,6 +271,8 @@ FAILED_ATTACKS = {
     "finds_solutions_through_proc": ((0, 10, 10, "ok"), "find_closest_centroids raised RuntimeError: no solution in"),
     "copies_hidden_tests": ((10, 0, 10, "ok"), "compute_centroids raised FileNotFoundError"),
     "lies_about_its_inputs": ((9, 10, 19, "ok"), "find_closest_centroids changed its input `X` and `centroids` in place"),
+    "solves_with_public_tests": ((0, 10, 10, "ok"), "find_closest_centroids raised RuntimeError: ran public_tests.py: "),
+    "imports_from_other_package_folders": ((0, 10, 10, "ok"), "raised RuntimeError: no scipy, no scikit-learn in "),
     "imports_the_tools": ((0, 10, 10, "ok"), "quantize is one of the assignment's own tools, not part of an exercise"),
     "threads_hide_a_pixel_loop": ((9, 10, 19, "ok"), "A Python loop over every example is too slow"),
 }
@@ -202,6 +284,13 @@ def test_an_attack_scores_what_an_honest_wrong_answer_would(attacked, name):
     row, words = FAILED_ATTACKS[name]
     assert points(rows[name]) == row
     assert words in feedback(out, name)
+
+
+def test_the_public_tests_file_is_run_and_answers_nothing(attacked):
+    """Issue 18, item 1: the public tests' file is there for graded code to read; nothing in it is a solver."""
+    run, rows, out, folder = attacked
+    calls = int(feedback(out, "solves_with_public_tests").split("ran public_tests.py: ")[1].split(" calls")[0])
+    assert calls >= 4 * 20  # it reached every function of the file
 
 
 def test_the_hidden_tests_are_neither_copied_nor_echoed(attacked):

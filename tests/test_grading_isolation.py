@@ -221,3 +221,38 @@ def test_as_root_a_pids_cgroup_bounds_every_thread_of_a_learner_process():
         time.sleep(2.5)
         limit.remove()
     assert not limit.path.exists()
+
+
+PACKAGE_FOLDERS = """
+import json, os
+found = {}
+for root, names, _ in os.walk("/"):
+    if root in ("/proc", "/sys", "/dev"):
+        names[:] = []
+    for name in [name for name in names if name in ("site-packages", "dist-packages")]:
+        names.remove(name)
+        found[os.path.join(root, name)] = sorted(os.listdir(os.path.join(root, name)))
+print(json.dumps(found))
+"""
+
+
+def test_inside_the_sandbox_every_package_folder_holds_only_what_graded_cells_may_import(tmp_path):
+    """Issue 18, item 1: the base interpreter's site-packages (scipy, here) was there, a sys.path entry away."""
+    import json
+
+    from grading import bubblewrap, packages
+
+    entries = packages.visible_entries(("numpy",))
+    reason = bubblewrap.probe(tmp_path, [SOURCE_NOTEBOOK.parent], 1 << 20, entries)
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the sandbox is required in CI: {reason}")
+        pytest.skip(f"no sandbox on this machine: {reason}")
+    with bubblewrap.command(["-c", PACKAGE_FOLDERS], tmp_path, 1 << 20, entries) as (argv, fds):
+        run = subprocess.run(argv, pass_fds=fds, capture_output=True, text=True, timeout=120, env=bubblewrap.environment())
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout)
+    assert str(packages.site_packages()) in found  # the walk reached the environment's own
+    assert set(found) >= set(bubblewrap.package_folders())
+    assert {folder: listing for folder, listing in found.items() if not set(listing) <= set(entries)} == {}
+    assert found[str(packages.site_packages())] == sorted(entries)
