@@ -34,7 +34,8 @@ import nbformat
 
 from grading.source import GRADED_FUNCTIONS, GRADED_TAG
 
-__all__ = ["Extraction", "GradedCell", "InvalidSubmission", "MAX_NOTEBOOK_BYTES", "extract", "read_submission"]
+__all__ = ["Extraction", "GradedCell", "InvalidSubmission", "MAX_CELLS", "MAX_JSON_VALUES", "MAX_NOTEBOOK_BYTES",
+           "MAX_NOTEBOOK_VALUES", "extract", "read_submission"]
 
 # A learner's notebook with its figures is a few MB; anything this large is not a submission.
 MAX_NOTEBOOK_BYTES = 64 * 1024**2
@@ -43,6 +44,13 @@ MAX_NOTEBOOK_BYTES = 64 * 1024**2
 # parse is (16 MiB of code in one cell took 25 s and 5.5 GB to parse).
 MAX_PARSED_CELL = 256 * 1024
 MAX_PARSED_SOURCE = 4 * 1024**2
+# JSON's parser makes an object of every value, nbformat several more, and its validator walks them
+# all: 45 MB of `{}` in a notebook's metadata took 60 s and 8.7 GB. A notebook is refused past this
+# many values in its JSON (this project's notebook, figures and all, holds 2,700), and past the
+# second bound once its outputs and attachments (where a notebook's bulk lives) are set aside.
+MAX_JSON_VALUES = 2_000_000
+MAX_NOTEBOOK_VALUES = 100_000
+MAX_CELLS = 5_000
 
 
 class InvalidSubmission(Exception):
@@ -115,12 +123,28 @@ def read_submission(path: str | os.PathLike) -> nbformat.NotebookNode:
         text = _read_regular_file(Path(path), MAX_NOTEBOOK_BYTES).decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidSubmission("not a notebook: the file is not UTF-8 text") from None
+    if _values_at_most(text) > MAX_JSON_VALUES:
+        raise InvalidSubmission(f"not a notebook the grader reads: more than {MAX_JSON_VALUES:,} values in its JSON "
+                                "(a notebook holds thousands)")
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise InvalidSubmission(f"not a notebook: the file is not JSON ({_one_line(exc)})") from None
     if not isinstance(data, dict) or "nbformat" not in data or not isinstance(data.get("cells", data.get("worksheets")), list):
         raise InvalidSubmission("not a notebook: JSON without the notebook fields 'nbformat' and 'cells'")
+    cells = _cells(data)
+    if len(cells) > MAX_CELLS:
+        raise InvalidSubmission(f"not a notebook the grader reads: {len(cells):,} cells, more than {MAX_CELLS:,}")
+    for cell in cells:  # what the grader never reads, and where a notebook's megabytes are
+        if isinstance(cell, dict):
+            if isinstance(cell.get("outputs"), list):
+                cell["outputs"] = []
+            cell.pop("attachments", None)
+    if _count_values(data, MAX_NOTEBOOK_VALUES) > MAX_NOTEBOOK_VALUES:
+        raise InvalidSubmission(f"not a notebook the grader reads: more than {MAX_NOTEBOOK_VALUES:,} values in its "
+                                "JSON besides outputs (a notebook holds thousands)")
+    text = json.dumps(data)
+    del data
     captured: dict = {}  # nbformat.reads validates without raising: it puts the ValidationError here
     try:
         with warnings.catch_warnings():
@@ -133,6 +157,53 @@ def read_submission(path: str | os.PathLike) -> nbformat.NotebookNode:
     if not all(isinstance(cell.get("source"), str) and "cell_type" in cell for cell in notebook.cells):
         raise InvalidSubmission("not a readable notebook: a cell without a type or source")
     return notebook
+
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _structural_values(text: str) -> int:
+    """At least the number of values JSON ``text`` holds, if all its string contents were punctuation-free.
+
+    Every value but the first in an array or object follows a comma, every key a colon, and each
+    container counts for itself and its first value.
+    """
+    return text.count(",") + text.count(":") + 2 * (text.count("{") + text.count("[")) + 1
+
+
+def _values_at_most(text: str) -> int:
+    """An upper bound on the number of values (keys included) JSON ``text`` holds, without parsing it.
+
+    Counted on the text first (milliseconds: punctuation inside strings counts too, so it can
+    only be too high); where that passes :data:`MAX_JSON_VALUES`, counted again on the text with
+    every string replaced by ``""`` (a few seconds for 64 MiB of short strings at worst).
+    """
+    bound = _structural_values(text)
+    if bound <= MAX_JSON_VALUES:
+        return bound
+    return _structural_values(_STRING.sub('""', text))
+
+
+def _cells(data: dict) -> list:
+    """The cells of a notebook's JSON: nbformat 4's ``cells``, or every worksheet's of nbformat 3."""
+    if isinstance(data.get("cells"), list):
+        return data["cells"]
+    return [cell for sheet in data["worksheets"] if isinstance(sheet, dict) and isinstance(sheet.get("cells"), list)
+            for cell in sheet["cells"]]
+
+
+def _count_values(data, limit: int) -> int:
+    """The number of values (keys included) in parsed JSON, counted up to just past ``limit``."""
+    count, stack = 0, [data]
+    while stack and count <= limit:
+        value = stack.pop()
+        count += 1
+        if isinstance(value, dict):
+            count += len(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return count
 
 
 def _read_regular_file(path: Path, limit: int) -> bytes:

@@ -124,6 +124,32 @@ def grade_folder(tmp_path_factory, name, submissions, malformed=None, options=()
     return run, rows, out
 
 
+# ``python -m grading`` run so that it says, last on stderr, the most memory its own process held
+# (every job's thread included; the learners' processes are children and count apart), with an
+# address-space limit well above what it needs, so that a grader without bounds fails instead of
+# taking the machine's memory.
+GRADER_ADDRESS_SPACE = 6 * 1024**3
+_MEASURED_GRADER = """
+import resource, runpy, sys
+resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+try:
+    runpy.run_module("grading", run_name="__main__", alter_sys=True)
+finally:
+    print(f"grader peak: {{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}} KiB", file=sys.stderr)
+"""
+
+
+def measured_grader(*args: str) -> list[str]:
+    """The command line of ``python -m grading *args``, as :data:`_MEASURED_GRADER` runs it."""
+    return [sys.executable, "-c", _MEASURED_GRADER.format(limit=GRADER_ADDRESS_SPACE), *args]
+
+
+def grader_peak_bytes(stderr: str | bytes) -> int:
+    """The grader's peak resident memory, from the last line of a :func:`measured_grader` run's stderr."""
+    text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
+    return int(text.rstrip().rsplit("grader peak: ", 1)[1].split(" KiB")[0]) * 1024
+
+
 def feedback(out: Path, name: str) -> str:
     """A submission's feedback file."""
     return (out / "feedback" / feedback_file(name)).read_text()

@@ -9,8 +9,8 @@ Two levels:
   are not UTF-8 among them; mutated notebooks; graded cells that return or raise random things,
   print, exit, recurse, allocate), graded by ``python -m grading grade`` as an instructor runs it:
   the grader exits 0, writes the gradebook, the feedback and the summary, gives every submission
-  exactly one row, keeps the correct one at 20 / 20, and ends within (submissions / jobs) x
-  (--timeout + a few seconds).
+  exactly one row, keeps the correct one at 20 / 20, ends within (submissions / jobs) x
+  (--timeout + a few seconds), and holds less than 1 GiB itself.
 
 Every example is derived from a fixed seed (``derandomize``): the same examples on every run.
 """
@@ -22,7 +22,6 @@ import csv
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from grading.extract import InvalidSubmission, extract, read_submission
 from grading.source import SOURCE_NOTEBOOK
-from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, RELEASED, answered
+from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, RELEASED, answered, grader_peak_bytes, measured_grader
 
 NOTEBOOK = json.loads(json.dumps(RELEASED))  # plain JSON: lists and dicts to mutate
 
@@ -88,6 +87,17 @@ def test_reading_raises_nothing_but_invalid_submission_and_is_quick(tmp_path_fac
     assert time.process_time() - started < 2
 
 
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(value=_JSON, indent=st.sampled_from([None, 1]))
+def test_the_count_of_values_before_parsing_is_never_below_the_true_count(value, indent):
+    from grading import extract as reader
+
+    text = json.dumps(value, indent=indent)
+    true = reader._count_values(json.loads(text), 10**9)
+    assert reader._structural_values(text) >= true
+    assert reader._structural_values(reader._STRING.sub('""', text)) >= true
+
+
 # --- random learners ------------------------------------------------------------------------------------
 
 _TEXT = st.text(alphabet=st.characters(codec=None, blacklist_categories=()), max_size=40)
@@ -140,8 +150,8 @@ def test_a_class_with_hostile_learners_always_gets_its_gradebook(tmp_path_factor
         written.add(name)
     out = root / "grades"
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "grading", "grade", str(inbox), "--out", str(out), "--jobs", "2",
-                          "--timeout", str(TIMEOUT)], capture_output=True, cwd=SOURCE_NOTEBOOK.parent, timeout=600)
+    run = subprocess.run(measured_grader("grade", str(inbox), "--out", str(out), "--jobs", "2", "--timeout", str(TIMEOUT)),
+                         capture_output=True, cwd=SOURCE_NOTEBOOK.parent, timeout=600)
     seconds = time.monotonic() - started
     assert run.returncode == 0, run.stderr.decode(errors="replace")[-2000:]
     for produced in ("gradebook.csv", "summary.txt", "feedback"):
@@ -152,3 +162,4 @@ def test_a_class_with_hostile_learners_always_gets_its_gradebook(tmp_path_factor
     assert next(row for row in rows if row["submission"] == "correct")["total"] == "20"
     jobs_worth = -(-len(written) // 2)
     assert seconds < jobs_worth * (TIMEOUT + 5) + 15, seconds  # + start-up: the reference's answers, the sandbox probe
+    assert grader_peak_bytes(run.stderr) < 1024**3, grader_peak_bytes(run.stderr)  # the grader's own process

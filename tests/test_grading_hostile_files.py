@@ -3,10 +3,13 @@
 A class folder holds, beside one correct notebook, what a determined learner can hand in: a symbolic
 link to the instructor's notebook (and to a folder holding it), a FIFO, a link to /dev/zero, a file
 name that is not UTF-8, names that collide once made into feedback files, a name with terminal escape
-sequences, messages with a lone surrogate, HTML, NUL and ESC, and a notebook of 17 MB whose one
-ungraded cell is 16 MiB of code. The whole folder is graded in one run, as an instructor would run it.
+sequences, messages with a lone surrogate, HTML, NUL and ESC, a notebook of 17 MB whose one
+ungraded cell is 16 MiB of code, 45 MB of empty objects in a notebook's metadata (60 s and 8.7 GB
+of the grader's own once), 30,000 cells, and a right notebook whose outputs hold a million JSON
+values (a figure's data, say). The whole folder is graded in one run, as an instructor would run it.
 The grader must finish, write gradebook.csv, feedback/ and summary.txt, give every submission
-exactly one row, keep the correct one at 20 / 20, and give no link a grade.
+exactly one row, keep the right ones at 20 / 20, give no link a grade, and keep to bounded time and
+memory.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import nbformat
 import pytest
 
 from grading.source import SOURCE_NOTEBOOK
-from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, RELEASED, answered
+from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, RELEASED, answered, grader_peak_bytes, measured_grader
 
 # A message no terminal, spreadsheet or Markdown viewer should act on.
 NASTY = '<img src=x onerror=alert(1)> \\x00 \\x1b[31m red \\x1b]0;title\\x07 \\ud800'
@@ -59,9 +62,20 @@ def graded(tmp_path_factory):
     big = copy.deepcopy(right)
     big.cells.append(nbformat.v4.new_code_cell("x = [" + "1, " * (16 * 1024**2 // 3) + "]"))
     _write(inbox / "huge.ipynb", big)
+    # 45 MB of {} in the metadata; 30,000 cells; a million values in a right notebook's outputs.
+    bomb = json.loads(json.dumps(right))
+    bomb["metadata"]["junk"] = [{}] * 15_000_000
+    (inbox / "metadata_bomb.ipynb").write_text(json.dumps(bomb, separators=(",", ":")))
+    many = json.loads(json.dumps(right))
+    many["cells"] += [{"cell_type": "markdown", "metadata": {}, "source": "a"}] * 30_000
+    _write(inbox / "many_cells.ipynb", many)
+    plotted = json.loads(json.dumps(right))
+    next(cell for cell in plotted["cells"] if cell["cell_type"] == "code")["outputs"] = [
+        {"output_type": "display_data", "metadata": {}, "data": {"application/json": {"x": list(range(1_000_000))}}}]
+    _write(inbox / "big_outputs.ipynb", plotted)
     out = root / "grades"
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "grading", "grade", str(inbox), "--out", str(out), "--jobs", "2"],
+    run = subprocess.run(measured_grader("grade", str(inbox), "--out", str(out), "--jobs", "2"),
                          capture_output=True, cwd=SOURCE_NOTEBOOK.parent, timeout=900)
     seconds = time.monotonic() - started
     rows = []
@@ -71,7 +85,8 @@ def graded(tmp_path_factory):
     return run, rows, out, seconds
 
 
-SUBMISSIONS = 11  # alice, mallory, linked_folder's notebook, zero, fifo, café, bob/a, bob/a.md/b, the escaped one, noisy, huge
+SUBMISSIONS = 14  # alice, mallory, linked_folder's notebook, zero, fifo, café, bob/a, bob/a.md/b, the escaped one, noisy, huge,
+#                    metadata_bomb, many_cells, big_outputs
 
 
 def test_the_class_gets_its_gradebook_feedback_and_summary(graded):
@@ -86,13 +101,14 @@ def test_the_class_gets_its_gradebook_feedback_and_summary(graded):
 def test_the_right_notebooks_keep_their_points(graded):
     run, rows, out, seconds = graded
     by_name = {row["submission"]: row for row in rows}
-    for name in ("alice", "bob/a", "bob/a.md/b", "huge"):
+    for name in ("alice", "bob/a", "bob/a.md/b", "huge", "big_outputs"):
         assert by_name[name]["total"] == "20", by_name[name]
 
 
 @pytest.mark.parametrize("name, why", [
     ("mallory", "a symbolic link"), ("linked_folder", "a symbolic link"), ("zero", "a symbolic link"),
-    ("fifo", "not a regular file"),
+    ("fifo", "not a regular file"), ("metadata_bomb", "more than 2,000,000 values in its JSON"),
+    ("many_cells", "30,080 cells, more than 5,000"),
 ])
 def test_links_and_special_files_get_a_row_and_no_points(graded, name, why):
     run, rows, out, seconds = graded
@@ -123,6 +139,8 @@ def test_a_learners_message_is_text_in_the_feedback_not_markup(graded):
     assert "\\ud800" in text  # the lone surrogate, written as its escape
 
 
-def test_a_huge_notebook_is_read_in_bounded_time(graded):
+def test_huge_notebooks_are_read_in_bounded_time_and_memory(graded):
     run, rows, out, seconds = graded
-    assert seconds < 240, seconds  # eleven submissions, two at a time; a 16 MiB cell once took minutes alone
+    assert seconds < 240, seconds  # fourteen submissions, two at a time; a 16 MiB cell once took minutes alone
+    # Two at a time, each held to the bounds of grading/extract.py: the metadata bomb alone took 8.7 GB.
+    assert grader_peak_bytes(run.stderr) < 1.5 * 1024**3, grader_peak_bytes(run.stderr)
