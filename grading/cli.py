@@ -104,18 +104,24 @@ def _find_submissions(paths: list[Path]) -> list[tuple[str, Path]]:
 
     Below a folder, the walk never follows a symbolic link: a link (to a notebook, to a folder, to
     /dev/zero) is a submission of its own, which reading refuses (:func:`grading.extract.read_submission`),
-    so that it gets its row and no grade. Names are the paths inside the folder, shown printable
+    so that it gets its row and no grade; so is a folder that cannot be listed (its path longer than
+    the system allows, say), whose contents nobody can read. Names are the paths inside the folder, shown printable
     (a byte that is not UTF-8 as ``\xe9``, an escape sequence as ``\x1b``), and made unique.
     """
     found = []
     for path in paths:
         if path.is_dir():
             notebooks = []
-            for folder, folders, names in os.walk(path):  # followlinks=False: a linked folder is listed, not entered
+
+            def unlisted(error: OSError) -> None:  # a folder that cannot be listed (too deep a path, say) gets a row
+                if error.filename and Path(error.filename) != path:
+                    notebooks.append(Path(error.filename))
+
+            for folder, folders, names in os.walk(path, onerror=unlisted):  # a linked folder is listed, not entered
                 if any(part.startswith(".") for part in Path(folder).relative_to(path).parts):
                     continue
                 notebooks += [Path(folder, name) for name in names if name.endswith(".ipynb")]
-                notebooks += [Path(folder, name) for name in folders if Path(folder, name).is_symlink()]
+                notebooks += [Path(folder, name) for name in folders if os.path.islink(os.path.join(folder, name))]
             if not notebooks:
                 raise UsageError(f"no notebooks (*.ipynb) in {file_name(path)}")
             found += [(file_name(notebook.relative_to(path).as_posix().removesuffix(".ipynb")), notebook)

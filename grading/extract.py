@@ -219,7 +219,7 @@ def _read_regular_file(path: Path, limit: int) -> bytes:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        if exc.errno == errno.ELOOP or path.is_symlink():
+        if exc.errno == errno.ELOOP or os.path.islink(path):
             raise InvalidSubmission("a symbolic link, not a notebook file: not graded") from None
         raise InvalidSubmission(f"cannot read the file: {exc.strerror or exc}") from None
     try:

@@ -6,7 +6,8 @@ name that is not UTF-8, names that collide once made into feedback files, a name
 sequences, messages with a lone surrogate, HTML, NUL and ESC, a notebook of 17 MB whose one
 ungraded cell is 16 MiB of code, 45 MB of empty objects in a notebook's metadata (60 s and 8.7 GB
 of the grader's own once), 30,000 cells, and a right notebook whose outputs hold a million JSON
-values (a figure's data, say). The whole folder is graded in one run, as an instructor would run it.
+values (a figure's data, say), and a notebook in folders nested past the longest path the system
+takes. The whole folder is graded in one run, as an instructor would run it.
 The grader must finish, write gradebook.csv, feedback/ and summary.txt, give every submission
 exactly one row, keep the right ones at 20 / 20, give no link a grade, and keep to bounded time and
 memory.
@@ -33,6 +34,7 @@ from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, RELEASED, answered, grad
 # A message no terminal, spreadsheet or Markdown viewer should act on.
 NASTY = '<img src=x onerror=alert(1)> \\x00 \\x1b[31m red \\x1b]0;title\\x07 \\ud800'
 ESCAPED_NAME = "\x1b[32mok, 20 / 20\x1b[0m"
+DEEP = "%02d" + "d" * 240  # a folder's name, twenty deep
 
 
 def _write(path: Path, notebook) -> None:
@@ -73,6 +75,16 @@ def graded(tmp_path_factory):
     next(cell for cell in plotted["cells"] if cell["cell_type"] == "code")["outputs"] = [
         {"output_type": "display_data", "metadata": {}, "data": {"application/json": {"x": list(range(1_000_000))}}}]
     _write(inbox / "big_outputs.ipynb", plotted)
+    # A notebook below folders nested deeper than a path may be long (PATH_MAX, 4096 bytes).
+    fd = os.open(inbox, os.O_RDONLY)
+    for level in range(20):
+        os.mkdir(DEEP % level, dir_fd=fd)
+        inner = os.open(DEEP % level, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    with open(os.open("deep.ipynb", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "w") as f:
+        f.write(json.dumps(right))
+    os.close(fd)
     out = root / "grades"
     started = time.monotonic()
     run = subprocess.run(measured_grader("grade", str(inbox), "--out", str(out), "--jobs", "2"),
@@ -85,8 +97,8 @@ def graded(tmp_path_factory):
     return run, rows, out, seconds
 
 
-SUBMISSIONS = 14  # alice, mallory, linked_folder's notebook, zero, fifo, café, bob/a, bob/a.md/b, the escaped one, noisy, huge,
-#                    metadata_bomb, many_cells, big_outputs
+SUBMISSIONS = 15  # alice, mallory, linked_folder's notebook, zero, fifo, café, bob/a, bob/a.md/b, the escaped one, noisy, huge,
+#                    metadata_bomb, many_cells, big_outputs, the deep one
 
 
 def test_the_class_gets_its_gradebook_feedback_and_summary(graded):
@@ -108,7 +120,7 @@ def test_the_right_notebooks_keep_their_points(graded):
 @pytest.mark.parametrize("name, why", [
     ("mallory", "a symbolic link"), ("linked_folder", "a symbolic link"), ("zero", "a symbolic link"),
     ("fifo", "not a regular file"), ("metadata_bomb", "more than 2,000,000 values in its JSON"),
-    ("many_cells", "30,080 cells, more than 5,000"),
+    ("many_cells", "30,080 cells, more than 5,000"), (DEEP % 0, "File name too long"),
 ])
 def test_links_and_special_files_get_a_row_and_no_points(graded, name, why):
     run, rows, out, seconds = graded
