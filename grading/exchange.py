@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import mmap
 import os
+import re
 
 import numpy as np
 
@@ -26,6 +27,7 @@ __all__ = ["Exchange", "RESULT_BYTES", "array_bytes"]
 RESULT_BYTES = 32 * 1024**2
 _ALIGN = 64  # every array starts on a cache line, as numpy's own allocations do
 _RESULT_KINDS = "biufc"  # bool, integers, floats, complex: nothing with objects or pointers
+_PLAIN_DTYPE = re.compile(r"[<>|=]?[biufc][0-9]{1,2}")  # what numpy's dtype.str is for those: "<i8", "|b1", "<f4"
 
 
 def _aligned(n: int) -> int:
@@ -106,11 +108,15 @@ class Exchange:
         description : object
             From the learner's reply: ``{"dtype": str, "shape": [int, ...]}``.
         """
+        if not isinstance(description, dict) or not isinstance(description.get("dtype"), str):
+            return None
+        if not _PLAIN_DTYPE.fullmatch(description["dtype"]):
+            return None  # a forged description: numpy's parser of anything else is more than this needs
         try:
             dtype = np.dtype(description["dtype"])
-            shape = description["shape"]
-        except (TypeError, KeyError, ValueError):
+        except Exception:  # noqa: BLE001 - whatever numpy makes of the learner's text, it is no result
             return None
+        shape = description.get("shape")
         if (dtype.kind not in _RESULT_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None
                 or not isinstance(shape, list) or len(shape) > 8
                 or not all(type(n) is int and 0 <= n <= RESULT_BYTES for n in shape)):

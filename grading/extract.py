@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import builtins
 import errno
+import itertools
 import json
 import os
 import re
@@ -34,8 +35,8 @@ import nbformat
 
 from grading.source import GRADED_FUNCTIONS, GRADED_TAG
 
-__all__ = ["Extraction", "GradedCell", "InvalidSubmission", "MAX_CELLS", "MAX_JSON_VALUES", "MAX_NOTEBOOK_BYTES",
-           "MAX_NOTEBOOK_VALUES", "extract", "read_submission"]
+__all__ = ["Extraction", "GradedCell", "InvalidSubmission", "MAX_CELLS", "MAX_IMPORTS", "MAX_JSON_VALUES",
+           "MAX_NOTEBOOK_BYTES", "MAX_NOTEBOOK_VALUES", "extract", "read_submission"]
 
 # A learner's notebook with its figures is a few MB; anything this large is not a submission.
 MAX_NOTEBOOK_BYTES = 64 * 1024**2
@@ -44,6 +45,9 @@ MAX_NOTEBOOK_BYTES = 64 * 1024**2
 # parse is (16 MiB of code in one cell took 25 s and 5.5 GB to parse).
 MAX_PARSED_CELL = 256 * 1024
 MAX_PARSED_SOURCE = 4 * 1024**2
+# Import lines read outside the graded cells, in all: 6,000,000 lines of `import np` in a cell too large
+# to parse took 69 s and 4.5 GB, one at a time (a notebook's are a dozen).
+MAX_IMPORTS = 10_000
 # JSON's parser makes an object of every value, nbformat several more, and its validator walks them
 # all: 45 MB of `{}` in a notebook's metadata took 60 s and 8.7 GB. A notebook is refused past this
 # many values in its JSON (this project's notebook, figures and all, holds 2,700), and past the
@@ -152,6 +156,7 @@ def read_submission(path: str | os.PathLike) -> nbformat.NotebookNode:
             notebook = nbformat.reads(text, as_version=4, capture_validation_error=captured)
     except Exception as exc:  # reading or converting raises ValidationError, NBFormatError, KeyError, TypeError ...
         raise InvalidSubmission(f"not a readable notebook: {_one_line(exc)}") from None
+    notebook.metadata.pop("grading_validation", None)  # the grader's note, never the learner's
     if "ValidationError" in captured:
         notebook.metadata["grading_validation"] = _one_line(captured["ValidationError"])
     if not all(isinstance(cell.get("source"), str) and "cell_type" in cell for cell in notebook.cells):
@@ -326,21 +331,32 @@ def _import_names(node: ast.Import | ast.ImportFrom) -> set[str]:
     return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
 
 
-def _top_level_imports(code: _Code) -> list[ast.Import | ast.ImportFrom]:
+_IMPORT_LINE = re.compile(r"^(?:import|from) .*$", re.MULTILINE)
+
+
+def _top_level_imports(code: _Code, left: list[int]) -> list[ast.Import | ast.ImportFrom]:
+    """The cell's top-level imports, at most ``left[0]`` of them (which is lowered by as many as were read).
+
+    A cell that does not parse, or was too large to, gives the lines that parse alone, each distinct
+    line once.
+    """
     if code.tree is not None:
         body = code.tree.body
     else:  # a cell with a syntax error may still start with good imports: take the lines that parse alone
+        lines = itertools.islice(dict.fromkeys(m.group() for m in itertools.islice(_IMPORT_LINE.finditer(code.source),
+                                                                                   max(left[0], 0))), left[0])
         body = []
-        for line in code.source.split("\n"):
-            if line.startswith(("import ", "from ")):
-                try:
-                    body += ast.parse(line).body
-                except (SyntaxError, ValueError, RecursionError, MemoryError):
-                    pass
-    return [
+        for line in lines:
+            try:
+                body += ast.parse(line).body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                pass
+    imports = [
         node for node in body
         if isinstance(node, (ast.Import, ast.ImportFrom)) and not (isinstance(node, ast.ImportFrom) and node.module == "__future__")
-    ]
+    ][:max(left[0], 0)]
+    left[0] -= len(imports)
+    return imports
 
 
 def _top_level_definitions(code: _Code) -> set[str]:
@@ -419,14 +435,16 @@ def extract(notebook: nbformat.NotebookNode, functions: tuple[str, ...] = GRADED
 
     used = set().union(*(_used_names(code) for code in cells)) if cells else set()
     bound = set().union(*(_bound_names(code.tree) for code in cells if code.tree is not None)) if cells else set()
-    imported = set()
+    imported, left = set(), [MAX_IMPORTS]
     for code in codes:
         if code in cells:
             continue  # a graded cell's own imports run with it
-        for node in _top_level_imports(code):
+        for node in _top_level_imports(code, left):
             names = _import_names(node)
             if "*" in names or names & used:
-                result.imports.append(ast.unparse(node))
+                statement = ast.unparse(node)
+                if statement not in result.imports:
+                    result.imports.append(statement)
                 imported |= names
 
     free = used - bound - imported - set(dir(builtins))

@@ -52,7 +52,8 @@ def markdown(text: str) -> str:
     r"""One line of Markdown that shows ``text`` and renders no HTML, link or image from it.
 
     Code spans (a run of backticks closed by a run of the same length) are kept as they are:
-    Markdown shows their content as code. Elsewhere ``&``, ``<`` and ``>`` become entities, and
+    Markdown shows their content as code. Elsewhere a backslash is doubled (so that none can make
+    a backtick literal and a code span plain Markdown), ``&``, ``<`` and ``>`` become entities, and
     ``![`` and ``](`` are escaped with a backslash (``!\[``, ``]\(``).
     """
     text = printable(text)
@@ -75,5 +76,8 @@ def markdown(text: str) -> str:
 
 
 def _inert(text: str) -> str:
+    # A backslash escapes the next character in Markdown: before a backtick it would make the backtick
+    # literal, and what this function took for a code span would be read as Markdown, HTML and all.
+    text = text.replace("\\", "\\\\")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("![", "!\\[").replace("](", "]\\(")  # no image, no link

@@ -137,3 +137,11 @@ def test_a_notebook_that_fails_validation_but_reads_is_graded_with_a_note(tmp_pa
     extraction = extract(read_submission(path))
     assert len(extraction.cells) == 2
     assert any("format check" in note for note in extraction.notes)
+
+
+def test_the_format_note_is_the_graders_not_one_the_learner_wrote(tmp_path, instructor):
+    data = json.loads(nbformat.writes(instructor))
+    data["metadata"]["grading_validation"] = "Score: 20 / 20 <img src=x onerror=alert(1)>" * 100
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps(data))
+    assert not any("format check" in note for note in extract(read_submission(path)).notes)

@@ -4,7 +4,7 @@ A class folder holds, beside one correct notebook, what a determined learner can
 link to the instructor's notebook (and to a folder holding it), a FIFO, a link to /dev/zero, a file
 name that is not UTF-8, names that collide once made into feedback files, a name with terminal escape
 sequences, messages with a lone surrogate, HTML, NUL and ESC, a notebook of 17 MB whose one
-ungraded cell is 16 MiB of code, 45 MB of empty objects in a notebook's metadata (60 s and 8.7 GB
+ungraded cell is 16 MiB of code, 6,000,000 import lines in a cell too large to parse, 45 MB of empty objects in a notebook's metadata (60 s and 8.7 GB
 of the grader's own once), 30,000 cells, and a right notebook whose outputs hold a million JSON
 values (a figure's data, say), and a notebook in folders nested past the longest path the system
 takes. The whole folder is graded in one run, as an instructor would run it.
@@ -75,6 +75,10 @@ def graded(tmp_path_factory):
     next(cell for cell in plotted["cells"] if cell["cell_type"] == "code")["outputs"] = [
         {"output_type": "display_data", "metadata": {}, "data": {"application/json": {"x": list(range(1_000_000))}}}]
     _write(inbox / "big_outputs.ipynb", plotted)
+    # 6,000,000 lines of `import np` in a cell too large to parse (69 s and 4.5 GB of the grader's once).
+    imports = copy.deepcopy(right)
+    imports.cells.append(nbformat.v4.new_code_cell("import np\n" * 6_000_000))
+    _write(inbox / "import_bomb.ipynb", imports)
     # A notebook below folders nested deeper than a path may be long (PATH_MAX, 4096 bytes).
     fd = os.open(inbox, os.O_RDONLY)
     for level in range(20):
@@ -97,8 +101,8 @@ def graded(tmp_path_factory):
     return run, rows, out, seconds
 
 
-SUBMISSIONS = 15  # alice, mallory, linked_folder's notebook, zero, fifo, café, bob/a, bob/a.md/b, the escaped one, noisy, huge,
-#                    metadata_bomb, many_cells, big_outputs, the deep one
+SUBMISSIONS = 16  # alice, mallory, linked_folder's notebook, zero, fifo, café, bob/a, bob/a.md/b, the escaped one, noisy, huge,
+#                    metadata_bomb, many_cells, big_outputs, import_bomb, the deep one
 
 
 def test_the_class_gets_its_gradebook_feedback_and_summary(graded):
@@ -113,7 +117,7 @@ def test_the_class_gets_its_gradebook_feedback_and_summary(graded):
 def test_the_right_notebooks_keep_their_points(graded):
     run, rows, out, seconds = graded
     by_name = {row["submission"]: row for row in rows}
-    for name in ("alice", "bob/a", "bob/a.md/b", "huge", "big_outputs"):
+    for name in ("alice", "bob/a", "bob/a.md/b", "huge", "big_outputs", "import_bomb"):
         assert by_name[name]["total"] == "20", by_name[name]
 
 
@@ -153,6 +157,6 @@ def test_a_learners_message_is_text_in_the_feedback_not_markup(graded):
 
 def test_huge_notebooks_are_read_in_bounded_time_and_memory(graded):
     run, rows, out, seconds = graded
-    assert seconds < 240, seconds  # fourteen submissions, two at a time; a 16 MiB cell once took minutes alone
+    assert seconds < 240, seconds  # sixteen submissions, two at a time; a 16 MiB cell once took minutes alone
     # Two at a time, each held to the bounds of grading/extract.py: the metadata bomb alone took 8.7 GB.
     assert grader_peak_bytes(run.stderr) < 1.5 * 1024**3, grader_peak_bytes(run.stderr)

@@ -25,3 +25,20 @@ def test_markdown_renders_no_html_link_or_image_from_the_text_but_keeps_code_spa
 def test_a_learners_backtick_cannot_end_a_code_span():
     assert "`" not in without_backticks("a ` b")
     assert markdown(f"`{without_backticks('x` <img src=y> `')}`").count("<img") == 1  # inside its span, shown as code
+
+
+HOSTILE = [
+    "\\`<img src=x onerror=alert(1)>`",  # a backslash made the opening backtick literal: found by the red team
+    "x\\``<b>bold</b>``", "\\\\`<img src=y>`", "`a\\` <img src=z>", "\\[a](javascript:x) \\![i](http://e/i.png)",
+    "<script>alert(1)</script>", "<http://e/auto>", "&lt;img src=q&gt;",
+]
+
+
+def test_rendered_by_a_markdown_renderer_no_html_link_or_image_comes_through():
+    """Rendered as nbconvert renders Markdown (mistune): no tag of the learner's, escaped or not."""
+    import mistune
+
+    for text in HOSTILE:
+        html = mistune.html(f"# Feedback: {markdown(text)}\n\n- {markdown(text)}\n")
+        for tag in ("<img", "<a ", "<b>", "<script"):
+            assert tag not in html, (text, html)
