@@ -105,8 +105,10 @@ def _find_submissions(paths: list[Path]) -> list[tuple[str, Path]]:
     Below a folder, the walk never follows a symbolic link: a link (to a notebook, to a folder, to
     /dev/zero) is a submission of its own, which reading refuses (:func:`grading.extract.read_submission`),
     so that it gets its row and no grade; so is a folder that cannot be listed (its path longer than
-    the system allows, say), whose contents nobody can read. Names are the paths inside the folder, shown printable
-    (a byte that is not UTF-8 as ``\xe9``, an escape sequence as ``\x1b``), and made unique.
+    the system allows, say), whose contents nobody can read. Names are the paths inside the folder
+    (inside its parent where several folders are given, so that ``subs/*`` names each row by its
+    learner's folder), shown printable (a byte that is not UTF-8 as ``\xe9``, an escape sequence as
+    ``\x1b``), and made unique.
     """
     found = []
     for path in paths:
@@ -124,7 +126,9 @@ def _find_submissions(paths: list[Path]) -> list[tuple[str, Path]]:
                 notebooks += [Path(folder, name) for name in folders if os.path.islink(os.path.join(folder, name))]
             if not notebooks:
                 raise UsageError(f"no notebooks (*.ipynb) in {file_name(path)}")
-            found += [(file_name(notebook.relative_to(path).as_posix().removesuffix(".ipynb")), notebook)
+            # Given several folders (a shell's subs/*, a folder a learner), each name starts with its folder's.
+            base = path if len(paths) == 1 else path.parent
+            found += [(file_name(notebook.relative_to(base).as_posix().removesuffix(".ipynb")), notebook)
                       for notebook in sorted(notebooks)]
         elif path.exists() or path.is_symlink():
             found.append((file_name(path.name.removesuffix(".ipynb")), path))
@@ -223,7 +227,7 @@ def _grade(args) -> int:
         print(isolation.description, file=sys.stderr, flush=True)
         print(f"grading {len(submissions)} submission{'s' * (len(submissions) != 1)}, {args.jobs} at a time",
               file=sys.stderr, flush=True)
-        results = grade_all(submissions, suite, public_dir, isolation, limits, args.jobs, _progress)
+        results = grade_all(submissions, suite, public_dir, isolation, limits, args.jobs, _progress, (args.source,))
     # Every learner process is gone by now: only the grader writes the output folder.
     write_feedback(results, args.out / "feedback")
     write_gradebook(results, args.out / "gradebook.csv")

@@ -27,6 +27,7 @@ import json
 import os
 import re
 import stat
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,13 +103,18 @@ class Extraction:
     notes: list[str] = field(default_factory=list)
 
 
-def read_submission(path: str | os.PathLike) -> nbformat.NotebookNode:
+def read_submission(path: str | os.PathLike, instructors: tuple[Path, ...] = ()) -> nbformat.NotebookNode:
     """Parse a submitted notebook.
 
     Parameters
     ----------
     path : str or path-like
         The ``.ipynb`` file.
+    instructors : tuple of pathlib.Path
+        Files that are no submission when reached by any other path than their own (the
+        instructor's notebook, through a hard link, or through a linked folder on the way, which
+        ``O_NOFOLLOW`` does not see): refused. Given as it is, the instructor's own notebook is
+        graded, as an instructor checking the grader expects.
 
     Returns
     -------
@@ -121,10 +127,11 @@ def read_submission(path: str | os.PathLike) -> nbformat.NotebookNode:
     ------
     InvalidSubmission
         If the file is a symbolic link or not a regular file (a FIFO, a device), is too large,
-        cannot be read, is not UTF-8 JSON, or is not a notebook.
+        cannot be read, is not UTF-8 JSON, or is not a notebook; or if it is one of ``instructors``
+        reached by another path.
     """
     try:
-        text = _read_regular_file(Path(path), MAX_NOTEBOOK_BYTES).decode("utf-8")
+        text = _read_regular_file(Path(path), MAX_NOTEBOOK_BYTES, instructors).decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidSubmission("not a notebook: the file is not UTF-8 text") from None
     if _values_at_most(text) > MAX_JSON_VALUES:
@@ -151,7 +158,7 @@ def read_submission(path: str | os.PathLike) -> nbformat.NotebookNode:
     del data
     captured: dict = {}  # nbformat.reads validates without raising: it puts the ValidationError here
     try:
-        with warnings.catch_warnings():
+        with _WARNINGS, warnings.catch_warnings():  # catch_warnings changes the process's filters: one job at a time
             warnings.simplefilter("ignore")  # e.g. missing cell ids: nothing the grader needs
             notebook = nbformat.reads(text, as_version=4, capture_validation_error=captured)
     except Exception as exc:  # reading or converting raises ValidationError, NBFormatError, KeyError, TypeError ...
@@ -164,6 +171,7 @@ def read_submission(path: str | os.PathLike) -> nbformat.NotebookNode:
     return notebook
 
 
+_WARNINGS = threading.Lock()
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 
 
@@ -211,7 +219,7 @@ def _count_values(data, limit: int) -> int:
     return count
 
 
-def _read_regular_file(path: Path, limit: int) -> bytes:
+def _read_regular_file(path: Path, limit: int, instructors: tuple[Path, ...] = ()) -> bytes:
     """The bytes of a regular file, opened without following a link, read to at most ``limit`` bytes.
 
     A learner controls what stands at the path: a link to the instructor's notebook or to
@@ -219,17 +227,33 @@ def _read_regular_file(path: Path, limit: int) -> bytes:
     link and without waiting (O_NONBLOCK: a FIFO with no writer would block the open), then checked
     on what was opened (fstat): a regular file, or nothing is read. Its size is not trusted
     either: the read stops one byte past the limit.
+
+    Where the system has ``O_PATH`` (Linux), the first open only names the file (opening a device
+    can act on it: a watchdog's reboots the machine, and tar run as root makes device nodes), and
+    only a regular file is opened for reading, through that name (``/proc/self/fd``): the same file.
     """
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    name_only = hasattr(os, "O_PATH") and Path("/proc/self/fd").is_dir()
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC if name_only else flags)
     except OSError as exc:
         if exc.errno == errno.ELOOP or os.path.islink(path):
             raise InvalidSubmission("a symbolic link, not a notebook file: not graded") from None
         raise InvalidSubmission(f"cannot read the file: {exc.strerror or exc}") from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISLNK(mode):  # O_PATH with O_NOFOLLOW opens the link itself
+            raise InvalidSubmission("a symbolic link, not a notebook file: not graded")
+        if not stat.S_ISREG(mode):
             raise InvalidSubmission("not a regular file (a folder, a FIFO or a device): not graded")
+        if _is_one_of(os.fstat(fd), instructors) and os.path.abspath(path) not in map(os.path.abspath, instructors):
+            raise InvalidSubmission("the instructor's notebook, reached through a link: not graded")
+        if name_only:
+            named, fd = fd, -1
+            try:
+                fd = os.open(f"/proc/self/fd/{named}", flags & ~getattr(os, "O_NOFOLLOW", 0))
+            finally:
+                os.close(named)
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(fd, min(1 << 20, limit + 1 - size))
@@ -243,7 +267,20 @@ def _read_regular_file(path: Path, limit: int) -> bytes:
     except OSError as exc:
         raise InvalidSubmission(f"cannot read the file: {exc.strerror or exc}") from None
     finally:
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
+
+
+def _is_one_of(opened: os.stat_result, files: tuple[Path, ...]) -> bool:
+    """Whether the opened file is one of ``files`` (the same device and inode: a hard link is the file)."""
+    for file in files:
+        try:
+            known = os.stat(file)
+        except OSError:
+            continue
+        if (known.st_dev, known.st_ino) == (opened.st_dev, opened.st_ino):
+            return True
+    return False
 
 
 def _one_line(exc: BaseException) -> str:

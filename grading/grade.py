@@ -297,7 +297,7 @@ class _SubmissionGrading:
 
 
 def grade_submission(path: Path, name: str, suite: list[PreparedTest], isolation: Isolation, folder: Path,
-                     public_dir: Path, limits: Limits = Limits()) -> SubmissionResult:
+                     public_dir: Path, limits: Limits = Limits(), instructors: tuple[Path, ...] = ()) -> SubmissionResult:
     """Grade one notebook.
 
     Parameters
@@ -315,6 +315,9 @@ def grade_submission(path: Path, name: str, suite: list[PreparedTest], isolation
     public_dir : pathlib.Path
         The learner's public files (see :class:`grading.session.Session`).
     limits : Limits
+    instructors : tuple of pathlib.Path
+        The instructor's notebook: no submission where reached through a link
+        (:func:`grading.extract.read_submission`).
 
     Returns
     -------
@@ -323,7 +326,7 @@ def grade_submission(path: Path, name: str, suite: list[PreparedTest], isolation
     """
     started = time.monotonic()
     try:
-        extraction = extract(read_submission(path))
+        extraction = extract(read_submission(path, instructors))
     except InvalidSubmission as exc:
         result = SubmissionResult(name, "invalid", str(exc), [_not_run(p, "Not graded: the notebook could not be read.") for p in suite])
     else:
@@ -377,7 +380,8 @@ def _on_processor(processor: int | None) -> Iterator[None]:
 
 def grade_all(submissions: list[tuple[str, Path]], suite: list[PreparedTest], public_dir: Path, isolation: Isolation,
               limits: Limits = Limits(), jobs: int = 1,
-              progress: Callable[[int, int, SubmissionResult], None] | None = None) -> list[SubmissionResult]:
+              progress: Callable[[int, int, SubmissionResult], None] | None = None,
+              instructors: tuple[Path, ...] = ()) -> list[SubmissionResult]:
     """Grade many notebooks, ``jobs`` at a time.
 
     Parameters
@@ -393,6 +397,8 @@ def grade_all(submissions: list[tuple[str, Path]], suite: list[PreparedTest], pu
         Submissions graded at the same time (each in its own learner process).
     progress : callable, optional
         Called as ``progress(done, total, result)`` after each submission.
+    instructors : tuple of pathlib.Path
+        As for :func:`grade_submission`.
 
     Returns
     -------
@@ -412,7 +418,7 @@ def grade_all(submissions: list[tuple[str, Path]], suite: list[PreparedTest], pu
             try:
                 with _on_processor(processor):
                     return grade_submission(path, name, suite, isolation, Path(scratch, f"submission-{number}"), public_dir,
-                                            limits)
+                                            limits, instructors)
             except Exception as exc:  # a grader bug must not take the other submissions with it
                 traceback.print_exc(file=sys.stderr)
                 return SubmissionResult(name, "error", f"internal grader error: {type(exc).__name__}: {exc}",

@@ -40,11 +40,11 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_text(text: str) -> str:
     """``text`` as a gradebook cell that a spreadsheet shows and never runs, on one line.
 
-    A leading ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a ``'`` before it, so
-    ``=HYPERLINK(...)`` is shown as text; a character that is not printable (a newline) is written
-    as its Python escape (``\\n``).
+    A leading ``=``, ``+``, ``-``, ``@``, tab or carriage return, spaces before it or not, gets a
+    ``'`` before it, so ``=HYPERLINK(...)`` is shown as text; a character that is not printable (a
+    newline) is written as its Python escape (``\\n``).
     """
-    if text.startswith(_FORMULA_STARTS):
+    if text.startswith(_FORMULA_STARTS) or text.lstrip().startswith(_FORMULA_STARTS):
         text = "'" + text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 
 __all__ = ["file_name", "markdown", "printable", "without_backticks"]
 
@@ -36,8 +37,15 @@ def printable(text: str) -> str:
 
 
 def file_name(path: str | os.PathLike) -> str:
-    """A path as the grader shows it: :func:`printable`, a byte that is not UTF-8 as ``\\xe9``."""
-    return printable(os.fsdecode(path))
+    """A path as the grader shows it: :func:`printable`, a byte that is not UTF-8 as ``\\xe9``.
+
+    A name not in Unicode's composed form (NFC) has every character beyond ASCII written as its
+    escape: ``cafe\\u0301`` (e and a combining accent) and ``café`` look alike but are two files.
+    """
+    name = printable(os.fsdecode(path))
+    if unicodedata.normalize("NFC", name) != name:
+        name = "".join(c if c.isascii() else c.encode("unicode_escape").decode("ascii") for c in name)
+    return name
 
 
 def without_backticks(text: str) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 
 import nbformat
 import pytest
 
 from grading.extract import InvalidSubmission, extract, read_submission
+from grading.release import learner_notebook
 from grading.source import SOURCE_NOTEBOOK, graded_cells
 
 
@@ -130,7 +132,7 @@ def test_malformed_files_are_invalid_with_a_one_line_reason(tmp_path, content, r
 
 
 def test_a_notebook_that_fails_validation_but_reads_is_graded_with_a_note(tmp_path, instructor):
-    data = json.loads(nbformat.writes(instructor))
+    data = json.loads(nbformat.writes(learner_notebook(instructor)))
     data["cells"][0]["metadata"]["tags"] = "not a list"
     path = tmp_path / "odd.ipynb"
     path.write_text(json.dumps(data))
@@ -140,8 +142,22 @@ def test_a_notebook_that_fails_validation_but_reads_is_graded_with_a_note(tmp_pa
 
 
 def test_the_format_note_is_the_graders_not_one_the_learner_wrote(tmp_path, instructor):
-    data = json.loads(nbformat.writes(instructor))
+    data = json.loads(nbformat.writes(learner_notebook(instructor)))
     data["metadata"]["grading_validation"] = "Score: 20 / 20 <img src=x onerror=alert(1)>" * 100
     path = tmp_path / "n.ipynb"
     path.write_text(json.dumps(data))
     assert not any("format check" in note for note in extract(read_submission(path)).notes)
+
+
+def test_the_instructors_notebook_reached_through_a_link_is_no_submission(tmp_path):
+    """A hard link (an archive's link member makes one) or a linked folder on the way (O_NOFOLLOW sees the last part only)."""
+    course = tmp_path / "course"
+    course.mkdir()
+    instructors = course / "image_compression.ipynb"
+    instructors.write_bytes(SOURCE_NOTEBOOK.read_bytes())
+    os.link(instructors, tmp_path / "hard.ipynb")
+    (tmp_path / "linked").symlink_to(course)
+    for path in (tmp_path / "hard.ipynb", tmp_path / "linked" / instructors.name):
+        with pytest.raises(InvalidSubmission, match="the instructor's notebook, reached through a link"):
+            read_submission(path, (instructors,))
+    assert read_submission(instructors, (instructors,)).cells  # given as it is, it is graded

@@ -465,3 +465,24 @@ def test_two_submissions_that_would_share_a_name_each_get_a_row(tmp_path, capsys
     rows = (tmp_path / "grades" / "gradebook.csv").read_text().splitlines()[1:]
     assert [row.split(",")[0] for row in rows] == ["alice", "alice (2)"]
     assert sorted(p.name for p in (tmp_path / "grades" / "feedback").iterdir()) == ["alice.md", "alice__2_.md"]
+
+
+def test_several_folders_name_each_row_by_its_folder(tmp_path):
+    """``make grade SUBMISSIONS="subs/*"``: every learner's hw.ipynb would be "hw" and "hw (2)" without its folder."""
+    from grading.cli import _find_submissions
+
+    for learner in ("alice", "bob"):
+        (tmp_path / learner).mkdir()
+        (tmp_path / learner / "hw.ipynb").write_text("{}")
+    assert [name for name, _ in _find_submissions([tmp_path / "alice", tmp_path / "bob"])] == ["alice/hw", "bob/hw"]
+    assert [name for name, _ in _find_submissions([tmp_path])] == ["alice/hw", "bob/hw"]
+    assert [name for name, _ in _find_submissions([tmp_path / "alice"])] == ["hw"]
+
+
+def test_the_instructors_notebook_through_a_linked_folder_gets_no_grade(tmp_path):
+    """``subs/mallory -> the course's folder`` (tar makes such a link): subs/*/image_compression.ipynb found 20 / 20."""
+    (tmp_path / "mallory").symlink_to(SOURCE_NOTEBOOK.parent)
+    out = tmp_path / "grades"
+    assert main(["grade", str(tmp_path / "mallory" / SOURCE_NOTEBOOK.name), "--out", str(out)]) == 0
+    row = (out / "gradebook.csv").read_text().splitlines()[1]
+    assert row.endswith(',0,0,0,20,invalid,"the instructor\'s notebook, reached through a link: not graded"'), row

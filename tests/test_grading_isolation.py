@@ -170,7 +170,7 @@ def test_a_file_takes_the_place_of_a_folder_in_its_way(tmp_path):
 
 @pytest.mark.parametrize("text, cell", [
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\\t=1"),
-    ("alice", "alice"), ("two\nlines", "two\\nlines"), ("a=b", "a=b"),
+    ("alice", "alice"), ("two\nlines", "two\\nlines"), ("a=b", "a=b"), (" =1+2", "' =1+2"), ("\u00a0=1", "'\\xa0=1"),
 ])
 def test_gradebook_text_is_never_a_formula_and_always_one_line(text, cell):
     assert spreadsheet_text(text) == cell

@@ -11,6 +11,7 @@ def test_what_a_terminal_would_act_on_is_written_as_escapes():
     assert printable("ok\x1b[32m done\x00\x07\n") == "ok\\x1b[32m done\\x00\\x07\\n"
     assert printable("\ud800 é ü 中") == "\\ud800 é ü 中"  # a lone surrogate; printable letters stay
     assert file_name(os.fsdecode(b"caf\xe9.ipynb")) == "caf\\xe9.ipynb"  # a byte that was not UTF-8
+    assert file_name("caf\u00e9") == "caf\u00e9" and file_name("cafe\u0301") == "cafe\\u0301"  # NFC and NFD told apart
 
 
 def test_markdown_renders_no_html_link_or_image_from_the_text_but_keeps_code_spans():
