@@ -63,6 +63,22 @@ for i in range(m):
 with np.errstate(invalid="ignore"):
     centroids = sums / sizes[:, None]
 """
+# The fastest pixel loops a held-out red team wrote: numpy over the K centroids with the norms
+# computed once; plain Python sums in lists.
+CLOSEST_PIXEL_LOOP_TUNED = """
+C = np.asarray(centroids, dtype=float)
+squared_norms, doubled = (C * C).sum(axis=1), 2 * C
+for i, x in enumerate(np.asarray(X, dtype=float)):
+    idx[i] = (squared_norms - doubled @ x).argmin()
+"""
+CENTROIDS_PIXEL_LOOP_TUNED = """
+sums, counts = [[0.0] * n for _ in range(K)], [0] * K
+for k, row in zip(idx.tolist(), X.tolist()):
+    counts[k] += 1
+    for j, value in enumerate(row):
+        sums[k][j] += value
+centroids = np.array([[total / counts[k] if counts[k] else np.nan for total in sums[k]] for k in range(K)])
+"""
 
 # style: (share of the class, notebook or bytes)
 STYLES = {
@@ -74,7 +90,8 @@ STYLES = {
         "for k in range(K):\n    centroids[k] = X[idx == k].sum(axis=0)")),
     "wrong (uint8 wraps)": (0.05, answered("idx = np.argmin(np.sum(centroids ** 2, axis=1) - 2 * X @ centroids.T, axis=1)",
                                            CENTROIDS_RIGHT)),
-    "loops over every pixel": (0.05, answered(CLOSEST_PIXEL_LOOP, CENTROIDS_PIXEL_LOOP)),
+    "loops over every pixel": (0.03, answered(CLOSEST_PIXEL_LOOP, CENTROIDS_PIXEL_LOOP)),
+    "loops over every pixel, tuned": (0.02, answered(CLOSEST_PIXEL_LOOP_TUNED, CENTROIDS_PIXEL_LOOP_TUNED)),
     "broken: syntax error": (0.03, answered(CLOSEST_RIGHT, "centroids = (")),
     "broken: exits": (0.03, answered("import os\nos._exit(1)", "import sys\nsys.exit(0)")),
     "nothing written": (0.05, RELEASED),
