@@ -107,7 +107,7 @@ def _find_submissions(paths: list[Path]) -> list[tuple[str, Path]]:
     so that it gets its row and no grade; so is a folder that cannot be listed (its path longer than
     the system allows, say), whose contents nobody can read. Names are the paths inside the folder
     (inside its parent where several folders are given, so that ``subs/*`` names each row by its
-    learner's folder), shown printable (a byte that is not UTF-8 as ``\xe9``, an escape sequence as
+    learner's folder; a file's name, with its folder's where several files given share it), shown printable (a byte that is not UTF-8 as ``\xe9``, an escape sequence as
     ``\x1b``), and made unique.
     """
     found = []
@@ -131,7 +131,11 @@ def _find_submissions(paths: list[Path]) -> list[tuple[str, Path]]:
             found += [(file_name(notebook.relative_to(base).as_posix().removesuffix(".ipynb")), notebook)
                       for notebook in sorted(notebooks)]
         elif path.exists() or path.is_symlink():
-            found.append((file_name(path.name.removesuffix(".ipynb")), path))
+            # Files that share a name (subs/*/hw.ipynb) are named with their folder's, each its learner's.
+            name = path.name.removesuffix(".ipynb")
+            if sum(other.name == path.name for other in paths) > 1:
+                name = f"{path.parent.name}/{name}"
+            found.append((file_name(name), path))
         else:
             raise UsageError(f"no such file or folder: {file_name(path)}")
     unique, seen = [], set()

@@ -455,16 +455,15 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, capsys, argv, words):
 
 
 def test_two_submissions_that_would_share_a_name_each_get_a_row(tmp_path, capsys):
-    """Once a usage error that cost the whole class its gradebook; now "alice" and "alice (2)"."""
-    (tmp_path / "one").mkdir()
-    (tmp_path / "two").mkdir()
+    """Once a usage error that cost the whole class its gradebook; now "x/alice" and "x/alice (2)"."""
     for folder in ("one", "two"):
-        nbformat.write(INSTRUCTOR, tmp_path / folder / "alice.ipynb")
-    assert main(["grade", str(tmp_path / "one" / "alice.ipynb"), str(tmp_path / "two" / "alice.ipynb"),
+        (tmp_path / folder / "x").mkdir(parents=True)
+        nbformat.write(INSTRUCTOR, tmp_path / folder / "x" / "alice.ipynb")
+    assert main(["grade", str(tmp_path / "one" / "x" / "alice.ipynb"), str(tmp_path / "two" / "x" / "alice.ipynb"),
                  "--out", str(tmp_path / "grades")]) == 0
     rows = (tmp_path / "grades" / "gradebook.csv").read_text().splitlines()[1:]
-    assert [row.split(",")[0] for row in rows] == ["alice", "alice (2)"]
-    assert sorted(p.name for p in (tmp_path / "grades" / "feedback").iterdir()) == ["alice.md", "alice__2_.md"]
+    assert [row.split(",")[0] for row in rows] == ["x/alice", "x/alice (2)"]
+    assert sorted(p.name for p in (tmp_path / "grades" / "feedback").iterdir()) == ["x__alice.md", "x__alice__2_.md"]
 
 
 def test_several_folders_name_each_row_by_its_folder(tmp_path):
@@ -477,6 +476,9 @@ def test_several_folders_name_each_row_by_its_folder(tmp_path):
     assert [name for name, _ in _find_submissions([tmp_path / "alice", tmp_path / "bob"])] == ["alice/hw", "bob/hw"]
     assert [name for name, _ in _find_submissions([tmp_path])] == ["alice/hw", "bob/hw"]
     assert [name for name, _ in _find_submissions([tmp_path / "alice"])] == ["hw"]
+    files = [tmp_path / "alice" / "hw.ipynb", tmp_path / "bob" / "hw.ipynb"]  # subs/*/hw.ipynb
+    assert [name for name, _ in _find_submissions(files)] == ["alice/hw", "bob/hw"]
+    assert [name for name, _ in _find_submissions(files[:1])] == ["hw"]
 
 
 def test_the_instructors_notebook_through_a_linked_folder_gets_no_grade(tmp_path):
