@@ -38,6 +38,9 @@ MAX_REPLY_BYTES = 1024**2  # replies are short JSON; anything longer is not the 
 POLL_SECONDS = 0.25  # how often a silent worker is checked for having exited
 SANDBOX_THREADS = 64  # tasks of one learner process: its processes and their threads (as root, by a pids cgroup)
 _PAUSE_ROUNDS = 20  # readings of the tree until no new process shows: each catches what the last one raced
+# How long a learner process may take to stop once signalled: a process waiting for a processor on a
+# busy machine took over a second (and one that cannot stop at all is killed).
+STOP_SECONDS = 10.0
 
 
 class WorkerTimeout(Exception):
@@ -185,11 +188,13 @@ class LearnerProcess:
         view = memoryview(data)
         while view:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self.kill()
-                raise WorkerTimeout()
-            _, writable, _ = select.select([], [fd], [], min(remaining, POLL_SECONDS))
+            # Past the deadline, one last look without waiting: this thread may have waited for the
+            # GIL (another job parsing a large notebook), not the pipe for its reader.
+            _, writable, _ = select.select([], [fd], [], max(0.0, min(remaining, POLL_SECONDS)))
             if not writable:
+                if remaining <= 0:
+                    self.kill()
+                    raise WorkerTimeout()
                 if self.process.poll() is not None:
                     raise WorkerCrashed(self._exit_description())
                 continue
@@ -204,11 +209,13 @@ class LearnerProcess:
         fd = self.process.stdout.fileno()
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self.kill()
-                raise WorkerTimeout()
-            ready, _, _ = select.select([fd], [], [], min(remaining, POLL_SECONDS))
+            # Past the deadline, one last look without waiting (as in _write): a reply that came
+            # while this thread waited for the GIL is read, not taken for a timeout.
+            ready, _, _ = select.select([fd], [], [], max(0.0, min(remaining, POLL_SECONDS)))
             if not ready:
+                if remaining <= 0:
+                    self.kill()
+                    raise WorkerTimeout()
                 # A process the worker started may hold the pipe open after the worker died.
                 if self.process.poll() is not None:
                     raise WorkerCrashed(self._exit_description())
@@ -250,7 +257,7 @@ class LearnerProcess:
         Between a reply and the next request the grader reads the learner's clock, checks its
         inputs and copies its result from the memory the two share, and may time the reference
         solution: a thread left running could change what is read, use the processor off the
-        clock, or take it from the reference. A process that cannot be stopped within a second is
+        clock, or take it from the reference. A process that cannot be stopped within STOP_SECONDS is
         killed.
 
         The tree is read again once what it held is stopped, until no new process shows: one
@@ -268,7 +275,7 @@ class LearnerProcess:
             if not new:
                 return
             self._paused += new
-            if not process_tree.stop(new):
+            if not process_tree.stop(new, timeout=STOP_SECONDS):
                 break
         self.kill()
         raise WorkerCrashed("could not be stopped to read its result")

@@ -89,7 +89,9 @@ def stop(pids: list[int], timeout: float = 1.0) -> bool:
     deadline = time.monotonic() + timeout
     while not all(_stopped(pid) for pid in pids):
         if time.monotonic() > deadline:
-            return False
+            # One last look: this thread may have waited for the GIL between two readings of
+            # /proc (another job parsing a large notebook), and taken a stopped process for a running one.
+            return all(_stopped(pid) for pid in pids)
         time.sleep(0.0005)
     return True
 
