@@ -45,7 +45,7 @@ __all__ = ["CheckFailed", "find_closest_centroids_test", "compute_centroids_test
 
 # The graded speed test fails a function that takes more than this many times the reference
 # solution's processor time (the grader's SPEED_MAX_RATIO; the project's tests keep the two equal).
-SPEED_MAX_RATIO = 50
+SPEED_MAX_RATIO = 20
 # Graded cells may import these and Python's standard library, nothing else: the grader's
 # ALLOWED_PACKAGES, as the modules they install (None: any installed package). The release refuses
 # to go out while the two differ.
@@ -596,11 +596,11 @@ def compute_centroids_test(target) -> None:
 # Time: can the grader finish its tests, and would its speed test pass the function?
 # --------------------------------------------------------------------------------------------
 
-# The graded speed test's input: 100,000 pixels as the notebook has them (floats in [0, 1]), K = 16.
-SPEED_PIXELS, SPEED_K = 100_000, 16
+# The graded speed test's input: 100,000 pixels as the notebook has them (floats in [0, 1]), K = 4.
+SPEED_PIXELS, SPEED_K = 100_000, 4
 # The grader's largest correctness test: 30,000 uint8 pixels, K = 16; and the wall-clock seconds it
 # gives one test before it stops it (settings.TIME_LIMIT x settings.TEST_TIME_SHARE).
-LARGEST_TEST_PIXELS, TEST_SECONDS = 30_000, 15.0
+LARGEST_TEST_PIXELS, LARGEST_TEST_K, TEST_SECONDS = 30_000, 16, 15.0
 # The function is timed on the first pixels only, and its time on more extrapolated (a Python loop
 # over every pixel would take seconds on all of them). A speed ratio that is not clearly under the
 # limit is estimated again from more pixels (SECOND_LOOK: a function's fixed costs, or its prints,
@@ -612,7 +612,7 @@ CLEAR_MARGIN = 1.5
 
 
 def _speed_inputs():
-    """100,000 pixels as the notebook has them (floats in [0, 1]), 16 centroids among them, and labels."""
+    """100,000 pixels as the notebook has them (floats in [0, 1]), SPEED_K centroids among them, and labels."""
     rng = np.random.default_rng(0)
     X = rng.random((SPEED_PIXELS, 3))
     return X, X[rng.choice(SPEED_PIXELS, SPEED_K, replace=False)], rng.integers(0, SPEED_K, SPEED_PIXELS)
@@ -622,7 +622,7 @@ def _pixel_inputs():
     """30,000 uint8 RGB pixels, 16 float centroids and labels: the grader's largest correctness test's kind."""
     rng = np.random.default_rng(1)
     X = rng.integers(0, 256, (LARGEST_TEST_PIXELS, 3)).astype(np.uint8)
-    return X, rng.uniform(0, 255, (SPEED_K, 3)), rng.integers(0, SPEED_K, LARGEST_TEST_PIXELS)
+    return X, rng.uniform(0, 255, (LARGEST_TEST_K, 3)), rng.integers(0, LARGEST_TEST_K, LARGEST_TEST_PIXELS)
 
 
 def _reference_work(name: str):
@@ -636,13 +636,19 @@ def _reference_work(name: str):
     """
     rng = np.random.default_rng(1)
     A, labels = rng.random((SPEED_PIXELS, 3)), rng.integers(0, SPEED_K, SPEED_PIXELS)
-    B, lengths = rng.random((3, SPEED_K)), rng.random(SPEED_K)
-    out = np.empty(SPEED_PIXELS, dtype=np.intp)
+    B = rng.random((SPEED_K, 3))
     rows = max(1, 2**18 // SPEED_K)
 
     def products_and_argmin():
+        # As the reference does it: a new label array, the centroids' norms, then a product with the
+        # transposed centroids and an argmin a block at a time (the layout and the allocation count:
+        # without them this took two thirds of the reference's time).
+        out = np.zeros(SPEED_PIXELS, dtype=int)
+        centres = np.asarray(B, dtype=np.float64)
+        lengths = np.sum(centres**2, axis=1)
         for start in range(0, SPEED_PIXELS, rows):
-            out[start:start + rows] = np.argmin(lengths - 2.0 * (A[start:start + rows] @ B), axis=1)
+            block = np.asarray(A[start:start + rows], dtype=np.float64)
+            out[start:start + rows] = np.argmin(lengths - 2.0 * (block @ centres.T), axis=1)
 
     def counts_and_sums():
         totals = np.empty((SPEED_K, 3))
@@ -747,7 +753,7 @@ def _duration(seconds: float) -> str:
 def _inputs_for(name, X, centroids, idx):
     if name == "find_closest_centroids":
         return lambda m: (lambda: (X[:m].copy(), centroids.copy()))
-    return lambda m: (lambda: (X[:m].copy(), idx[:m].copy(), SPEED_K))
+    return lambda m: (lambda: (X[:m].copy(), idx[:m].copy(), len(centroids)))
 
 
 def _timing_notes(name, target, hint) -> list[str]:
@@ -776,7 +782,7 @@ def _timing_notes(name, target, hint) -> list[str]:
         except _RaisedWhileTimed as raised:  # the grader's correctness tests have such inputs: they would fail
             exc = raised.__cause__
             raise CheckFailed(f"{name} is right on every check, but on {LARGEST_TEST_PIXELS:,} uint8 pixels and K = "
-                              f"{SPEED_K} centroids, inputs like the grader's, it raised {type(exc).__name__}: {exc}, and "
+                              f"{LARGEST_TEST_K} centroids, inputs like the grader's, it raised {type(exc).__name__}: {exc}, and "
                               "the grader would give that test no points.") from exc
         if pixels > TEST_SECONDS:
             raise CheckFailed(

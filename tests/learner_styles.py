@@ -215,6 +215,25 @@ def closest_identity_keeps_float32(X, centroids):
     return d.argmin(axis=1).astype(np.int32)
 
 
+def closest_pixel_loop_vectorised_over_k(X, centroids):
+    # A loop over the examples, numpy over the centroids: the loop learners write most often.
+    idx = np.zeros(X.shape[0], dtype=int)
+    for i in range(X.shape[0]):
+        idx[i] = np.argmin(((centroids - X[i]) ** 2).sum(axis=1))
+    return idx
+
+
+def closest_pixel_loop_expanded_square(X, centroids):
+    # The same loop with the squared distance expanded, norms computed once: the fastest pixel loop
+    # a red team found (the grader once gave it the speed point, at 17 times the reference).
+    idx = np.zeros(X.shape[0], dtype=int)
+    C = np.asarray(centroids, dtype=float)
+    squared_norms, doubled = (C * C).sum(axis=1), 2 * C
+    for i, x in enumerate(np.asarray(X, dtype=float)):
+        idx[i] = (squared_norms - doubled @ x).argmin()
+    return idx
+
+
 CORRECT_CLOSEST = [
     closest_course_loop,
     closest_course_loop_squared_norm,
@@ -239,6 +258,8 @@ CORRECT_CLOSEST = [
     closest_full_identity_converted,
     closest_einsum,
     closest_identity_keeps_float32,
+    closest_pixel_loop_vectorised_over_k,
+    closest_pixel_loop_expanded_square,
 ]
 # Right, and a Python loop over every example: the grader's speed test fails them, and the public
 # test says so in its cell.
@@ -246,7 +267,7 @@ SLOW_CLOSEST = {
     closest_course_loop, closest_course_loop_squared_norm, closest_sum_of_squares_list, closest_norms_comprehension,
     closest_running_minimum_inf, closest_running_minimum_first_centroid, closest_running_minimum_float_inf,
     closest_distance_row, closest_table_then_argmin, closest_math_dist, closest_min_with_key, closest_where_minimum,
-    closest_list_of_labels, closest_while_loop,
+    closest_list_of_labels, closest_while_loop, closest_pixel_loop_vectorised_over_k, closest_pixel_loop_expanded_square,
 }
 
 
@@ -546,6 +567,17 @@ def centroids_lists_per_cluster(X, idx, K):
     return centroids
 
 
+def centroids_sums_in_lists(X, idx, K):
+    # One pass over the examples in plain Python, sums kept in lists: the fastest pixel loop a red
+    # team found (the grader once gave it the speed point, at 38 times the reference).
+    sums, counts = [[0.0] * X.shape[1] for _ in range(K)], [0] * K
+    for k, row in zip(idx.tolist(), X.tolist()):
+        counts[k] += 1
+        for j, value in enumerate(row):
+            sums[k][j] += value
+    return np.array([[total / counts[k] if counts[k] else 0.0 for total in sums[k]] for k in range(K)])
+
+
 CORRECT_CENTROIDS = [
     centroids_course_loop,
     centroids_skip_empty,
@@ -560,8 +592,9 @@ CORRECT_CENTROIDS = [
     centroids_keep_float32,
     centroids_loop_over_examples,
     centroids_lists_per_cluster,
+    centroids_sums_in_lists,
 ]
-SLOW_CENTROIDS = {centroids_loop_over_examples, centroids_lists_per_cluster}
+SLOW_CENTROIDS = {centroids_loop_over_examples, centroids_lists_per_cluster, centroids_sums_in_lists}
 
 
 # --- compute_centroids, wrong ----------------------------------------------------------------------------------
