@@ -182,21 +182,38 @@ class LearnerProcess:
             raise WorkerCrashed("sent a reply the grader could not read")
         return reply
 
+    def _ready(self, fd: int, deadline: float, write: bool) -> bool:
+        """Wait at most POLL_SECONDS for ``fd`` to be writable (or readable); whether it is.
+
+        Past the deadline, one last look without waiting: this thread may have waited for the GIL
+        (another job parsing a large notebook), not the pipe for the worker, and a reply that came
+        meanwhile is read, not taken for a timeout.
+
+        Raises
+        ------
+        WorkerTimeout
+            Past the deadline, and still not ready (the worker is killed).
+        WorkerCrashed
+            The worker has exited (a process it started may hold the pipe open after it died).
+        """
+        remaining = deadline - time.monotonic()
+        readable, writable, _ = select.select([] if write else [fd], [fd] if write else [], [],
+                                              max(0.0, min(remaining, POLL_SECONDS)))
+        if readable or writable:
+            return True
+        if remaining <= 0:
+            self.kill()
+            raise WorkerTimeout()
+        if self.process.poll() is not None:
+            raise WorkerCrashed(self._exit_description())
+        return False
+
     def _write(self, data: bytes, deadline: float) -> None:
         fd = self.process.stdin.fileno()
         os.set_blocking(fd, False)
         view = memoryview(data)
         while view:
-            remaining = deadline - time.monotonic()
-            # Past the deadline, one last look without waiting: this thread may have waited for the
-            # GIL (another job parsing a large notebook), not the pipe for its reader.
-            _, writable, _ = select.select([], [fd], [], max(0.0, min(remaining, POLL_SECONDS)))
-            if not writable:
-                if remaining <= 0:
-                    self.kill()
-                    raise WorkerTimeout()
-                if self.process.poll() is not None:
-                    raise WorkerCrashed(self._exit_description())
+            if not self._ready(fd, deadline, write=True):
                 continue
             try:
                 view = view[os.write(fd, view):]
@@ -208,17 +225,7 @@ class LearnerProcess:
     def _read_line(self, deadline: float) -> bytes:
         fd = self.process.stdout.fileno()
         while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            # Past the deadline, one last look without waiting (as in _write): a reply that came
-            # while this thread waited for the GIL is read, not taken for a timeout.
-            ready, _, _ = select.select([fd], [], [], max(0.0, min(remaining, POLL_SECONDS)))
-            if not ready:
-                if remaining <= 0:
-                    self.kill()
-                    raise WorkerTimeout()
-                # A process the worker started may hold the pipe open after the worker died.
-                if self.process.poll() is not None:
-                    raise WorkerCrashed(self._exit_description())
+            if not self._ready(fd, deadline, write=False):
                 continue
             chunk = os.read(fd, 65536)
             if not chunk:
