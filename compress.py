@@ -8,7 +8,7 @@ when stderr is a terminal and tqdm is installed) and a closing summary; ``-j N``
 a time, each in a process of its own. ``-`` as INPUT reads standard input; ``-o -`` writes the
 PNG to standard output (the default for standard input) and the report to standard error.
 
-The work is done by :mod:`quantize.compressor`; this file only parses arguments and prints. A
+The work is done by :mod:`compress_cli.one_file`; this file only parses arguments and prints. A
 user's mistake ends with one line on stderr starting ``error:`` and exit status 2 (with several
 inputs, a line for each file that failed, the others written); a result not smaller than the
 input (``--skip-if-larger``) with status 98 and a ``skipped:`` line; a PSNR target out of reach
@@ -27,12 +27,11 @@ if __name__ == "__main__":
     # No transparent huge pages for numpy's large arrays: where the kernel compacts memory for
     # them on demand (Debian's default, defrag=madvise), counting the colours of a 12-megapixel
     # photo took twice as long. numpy reads this once, when it is imported, so here, and only
-    # for the command itself; a value the user exported wins. (BLAS threads: quantize/blas_threads.py.)
+    # for the command itself; a value the user exported wins. (BLAS threads: quantize/threads.py.)
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
-from quantize.batch import FileOutcome, compress_many, plan_jobs  # noqa: E402
-from quantize.blas_threads import one_blas_thread  # noqa: E402
-from quantize.compressor import (  # noqa: E402
+from compress_cli.many_files import FileOutcome, compress_many, plan_jobs  # noqa: E402
+from compress_cli.one_file import (  # noqa: E402
     CompressError,
     NotSmaller,
     TargetNotReached,
@@ -40,7 +39,8 @@ from quantize.compressor import (  # noqa: E402
     compress_file,
     default_output_path,
 )
-from quantize.termination import Terminated, raising_on_termination  # noqa: E402
+from compress_cli.termination import Terminated, raising_on_termination  # noqa: E402
+from quantize.threads import one_blas_thread  # noqa: E402
 
 EXIT_USER_ERROR = 2
 EXIT_NOT_SMALLER = 98  # pngquant's status for --skip-if-larger

@@ -15,7 +15,7 @@ traceback of your own code, when your function raised), not the machinery of thi
 
 These tests and the grader judge alike: a function passes them exactly when the grader's hidden
 tests give it every correctness point. The words for each mistake come from one place,
-``quantize/mistakes.py``, which both use.
+``course/mistakes.py``, which both use.
 
 The expected answers below are written out by hand (small integers where possible, so you can
 check them on paper); the project's own test suite recomputes every one of them. Nothing in this
@@ -39,7 +39,7 @@ import warnings
 
 import numpy as np
 
-from quantize.mistakes import centroids_problem, describe_result, labels_problem, recognised_mistakes
+from course.mistakes import centroids_problem, describe_result, labels_problem, recognised_mistakes
 
 __all__ = ["CheckFailed", "find_closest_centroids_test", "compute_centroids_test", "kmeans_plus_plus_test"]
 
@@ -307,7 +307,7 @@ def _show_inputs(inputs) -> str:
 
 
 # The assignment's own modules: never importable in a graded cell, whatever ALLOWED_MODULES says.
-_TOOLS = ("utils", "quantize", "public_tests")
+_TOOLS = ("utils", "course", "quantize", "public_tests")
 _EXERCISES = ("find_closest_centroids", "compute_centroids")
 
 

@@ -5,10 +5,10 @@ live in the small modules of the ``quantize`` package (one concern each) and are
 so the notebook needs a single ``import utils``:
 
 - data and images: :func:`load_toy_data`, :func:`load_image`, :func:`count_colours`
-- figures (``quantize/plots.py``): :func:`plot_points`, :func:`plot_kmeans_progress`,
+- figures (``course/plots.py``): :func:`plot_points`, :func:`plot_kmeans_progress`,
   :func:`plot_distortion`, :func:`plot_rgb_space`, :func:`plot_palette`, :func:`side_by_side`,
   :func:`plot_image_grid`, :func:`plot_k_sweep`
-- accounting (``quantize/accounting.py``): :func:`bit_budget`, :func:`indexed_png_bytes`,
+- accounting (``course/accounting.py``): :func:`bit_budget`, :func:`indexed_png_bytes`,
   :func:`rgb_png_bytes`, :func:`psnr`, :func:`compression_report`, :func:`sweep_table`
 - your own image: :func:`downscale`, a small copy for your own K-means; :func:`closest_in_blocks`,
   your ``find_closest_centroids`` on every pixel, a block at a time; :func:`compare_copy_and_whole`,
@@ -16,14 +16,14 @@ so the notebook needs a single ``import utils``:
 - :func:`show_compression`: the palette, the side-by-side figure and the report, in one call.
 - Going further: :func:`agreement` with scikit-learn,
   :func:`race_assignment` and :func:`assignment_memory`, the assignment step's time and memory three
-  ways (``quantize/measure.py``); figures :func:`plot_restarts`, :func:`plot_which_k`,
-  :func:`plot_error_map`; baselines (``quantize/baselines.py``) :func:`random_codebook`,
+  ways (``course/measure.py``); figures :func:`plot_restarts`, :func:`plot_which_k`,
+  :func:`plot_error_map`; baselines (``course/baselines.py``) :func:`random_codebook`,
   :func:`uniform_grid`, :func:`median_cut`, :func:`fast_octree`; CIELAB
-  (``quantize/colour_space.py``) :func:`srgb_to_lab`, :func:`lab_to_srgb`, :func:`delta_e_1976`;
-  :func:`animate_kmeans` (``quantize/animation.py``).
+  (``course/colour_space.py``) :func:`srgb_to_lab`, :func:`lab_to_srgb`, :func:`delta_e_1976`;
+  :func:`animate_kmeans` (``course/animation.py``).
 - :func:`one_blas_thread`: numpy's matrix products on one thread, as fast as on many for this
   notebook's sizes, and never slowed by idle threads spinning on a busy machine.
-- for the learner (``quantize/learner_help.py``): :func:`explain_unfinished_work`, so that an
+- for the learner (``course/learner_help.py``): :func:`explain_unfinished_work`, so that an
   unfinished exercise says so in one line; :func:`stop_if_too_slow`, so that a cell that would
   run for many minutes stops at once and says why; :func:`describe_figures`, a text alternative
   for every figure.
@@ -39,7 +39,7 @@ import numpy as np
 from matplotlib import pyplot as plt
 from PIL import Image
 
-from quantize.accounting import (
+from course.accounting import (
     CompressionReport,
     bit_budget,
     compression_report,
@@ -51,14 +51,12 @@ from quantize.accounting import (
     sweep_table,
     to_uint8,
 )
-from quantize.image_io import ImageReadError, load_image
-from quantize.learner_help import TooSlowForThisCell, describe_figures, explain_unfinished_work, stop_if_too_slow
-from quantize.animation import kmeans_animation, save_gif
-from quantize.baselines import fast_octree, median_cut, random_codebook, uniform_grid
-from quantize.blas_threads import one_blas_thread
-from quantize.colour_space import delta_e_1976, lab_to_srgb, srgb_to_lab
-from quantize.measure import agreement, assignment_memory, race_assignment, worst_square
-from quantize.plots import (
+from course.animation import kmeans_animation, save_gif
+from course.baselines import fast_octree, median_cut, random_codebook, uniform_grid
+from course.colour_space import delta_e_1976, lab_to_srgb, srgb_to_lab
+from course.learner_help import TooSlowForThisCell, describe_figures, explain_unfinished_work, stop_if_too_slow
+from course.measure import agreement, assignment_memory, race_assignment, worst_square
+from course.plots import (
     plot_distortion,
     plot_image_grid,
     plot_k_sweep,
@@ -71,6 +69,8 @@ from quantize.plots import (
     plot_which_k,
     side_by_side,
 )
+from quantize.image_io import ImageReadError, load_image
+from quantize.threads import one_blas_thread
 
 __all__ = [
     "agreement",
@@ -283,7 +283,7 @@ def animate_kmeans(X: np.ndarray, initial_centroids: np.ndarray, find_closest_ce
                    max_iters: int = 10):
     """K-means on 2-D data, animated with your two functions, as an image the notebook shows.
 
-    Takes what :func:`quantize.animation.kmeans_animation` takes, and returns an
+    Takes what :func:`course.animation.kmeans_animation` takes, and returns an
     ``IPython.display.Image`` of the GIF (one frame a state, the last held) with a text alternative.
     The same inputs give the same bytes.
     """

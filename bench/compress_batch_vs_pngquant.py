@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.compress_vs_peers import PNGQUANT, machine, pngquant_version, run  # noqa: E402
-from quantize.accounting import psnr  # noqa: E402
+from course.accounting import psnr  # noqa: E402
 
 TARGET_TIME_RATIO = 0.5  # issue 13: at most 0.5 x one pngquant call's time, with -j 2
 SOURCES = ["chelsea.png", "china.jpg", "coffee.png", "flower.jpg", "chelsea_small.png"]

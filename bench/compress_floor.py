@@ -28,10 +28,10 @@ from PIL import Image  # noqa: E402
 
 import compress  # noqa: E402,F401  (the command's start-up: its imports are paid here as compress.py pays them)
 from quantize.atomic_files import write_atomically  # noqa: E402
-from quantize.blas_threads import one_blas_thread  # noqa: E402
 from quantize.colour_counts import colour_histogram  # noqa: E402
 from quantize.image_io import decode_image  # noqa: E402
 from quantize.png_encoder import encode_indexed_png  # noqa: E402
+from quantize.threads import one_blas_thread  # noqa: E402
 from quantize.weighted_kmeans import nearest_centre  # noqa: E402
 
 

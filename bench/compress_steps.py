@@ -36,11 +36,11 @@ from PIL import Image  # noqa: E402
 
 from bench.compress_vs_peers import BIG, machine  # noqa: E402
 from quantize import palette  # noqa: E402
-from quantize import quantizer as quantizer_module  # noqa: E402
-from quantize.blas_threads import one_blas_thread  # noqa: E402
+from quantize import indexed_image as quantizer_module  # noqa: E402
 from quantize.image_io import decode_image  # noqa: E402
+from quantize.indexed_image import Quantizer  # noqa: E402
 from quantize.png_encoder import encode_indexed_png  # noqa: E402
-from quantize.quantizer import Quantizer  # noqa: E402
+from quantize.threads import one_blas_thread  # noqa: E402
 
 # The palette fit's stages: the functions quantize.palette calls, and the row each is counted in.
 FIT_STAGES = {

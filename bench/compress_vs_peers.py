@@ -54,7 +54,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from quantize.accounting import psnr  # noqa: E402
+from course.accounting import psnr  # noqa: E402
 
 IMAGES = ROOT / "images"
 REFERENCE = ROOT / "tests" / "data" / "pngquant_reference.json"

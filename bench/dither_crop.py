@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from quantize.dithering import dither  # noqa: E402
 from quantize.image_io import decode_image  # noqa: E402
-from quantize.quantizer import quantize_pixels  # noqa: E402
+from quantize.indexed_image import quantize_pixels  # noqa: E402
 
 SOURCE = ROOT / "images" / "china.jpg"
 K = 16

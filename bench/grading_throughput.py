@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from grading import settings  # noqa: E402
-from grading.gradebook import feedback_file  # noqa: E402
+from grading.grade.gradebook import feedback_file  # noqa: E402
 from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, INSTRUCTOR, RELEASED, answered  # noqa: E402
 
 TARGET_RATIO = 1.3

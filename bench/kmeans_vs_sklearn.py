@@ -27,7 +27,7 @@ from sklearn.cluster import KMeans
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grading.source import load_reference  # noqa: E402
+from grading.instructor_notebook import load_reference  # noqa: E402
 from quantize.image_io import load_image  # noqa: E402
 
 K = 16

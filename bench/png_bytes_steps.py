@@ -40,9 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.compress_vs_peers import PNGQUANT, machine, make_images, pngquant_version  # noqa: E402
+from course.pillow_png import indexed_png_image, png_save_options  # noqa: E402
 from quantize import png_encoder  # noqa: E402
-from quantize.png_writer import indexed_png_image, png_save_options  # noqa: E402
-from quantize.quantizer import quantize_pixels  # noqa: E402
+from quantize.indexed_image import quantize_pixels  # noqa: E402
 
 KS = (16, 64, 256)
 STEPS = ["0 Pillow", "1 no filter, zlib 9", "2 + luminance order, filter", "3 + libdeflate", "4 + 8-bit indices (now)"]

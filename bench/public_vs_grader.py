@@ -42,9 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import public_tests  # noqa: E402
-from grading.hidden_tests import HIDDEN_TESTS  # noqa: E402
-from grading.release import learner_notebook  # noqa: E402
-from grading.source import GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells  # noqa: E402
+from grading.hidden_tests.cases import HIDDEN_TESTS  # noqa: E402
+from grading.instructor_notebook import GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells  # noqa: E402
+from grading.release.learner_copy import learner_notebook  # noqa: E402
 
 CLOSEST, CENTROIDS = GRADED_FUNCTIONS
 SPEED_TITLES = {test.title for test in HIDDEN_TESTS if test.check == "speed"}

@@ -20,8 +20,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from anywhere: the project's packages are beside docs/
 
-from grading.source import load_reference  # noqa: E402
-from quantize.animation import kmeans_animation, save_gif  # noqa: E402
+from course.animation import kmeans_animation, save_gif  # noqa: E402
+from grading.instructor_notebook import load_reference  # noqa: E402
 
 TOY_DATA = ROOT / "data" / "toy_points.csv"
 TOY_INITIAL_CENTROIDS = np.array([[3.0, 3.0], [6.0, 2.0], [8.0, 5.0]])  # the notebook's three

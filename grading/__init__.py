@@ -1,15 +1,20 @@
 """Instructor tools: release the assignment to learners and grade their notebooks (python -m grading).
 
-Modules, one concern each:
+In four parts, each a subpackage, over a few modules they share:
 
-- ``source``: the graded cells and the reference solution, read from the instructor's notebook;
-- ``release``: the learner's copy; ``leaks``: the scan that keeps solutions and hidden tests out of it;
-- ``hidden_tests``: what is tested; ``suite``: those tests with the reference's answers and times;
-- ``extract``: a submission's graded cells and the imports they need;
-- ``worker`` (the learner's process), ``learner_process`` (starting, asking, timing and killing it),
-  ``bubblewrap`` and ``seccomp`` (the sandbox it runs in), ``process_tree`` (processes seen from
-  outside), ``exchange`` (the memory it shares with the grader), ``session`` (its restarts);
-- ``checks``: judging a result, with a diagnosis; ``grade``: grading submissions;
-- ``gradebook``: gradebook.csv, feedback, summary; ``files``: writing them safely;
-  ``learner_files``: which files are the learner's; ``cli``: the command line; ``settings``: points, limits.
+- ``release/``: the learner's copy (``learner_copy``), which files ship (``learner_files``), and the
+  scan that keeps solutions and hidden tests out of it (``leaks``);
+- ``hidden_tests/``: what each graded function is tested on (``cases``), those tests made ready with
+  the reference's answers and times (``suite``), and judging one result with a diagnosis (``checks``);
+- ``sandbox/``: the learner's process, from inside (``learner_main``) and from outside
+  (``learner_process``), the sandbox it runs in (``bubblewrap``, ``seccomp``, ``task_limit``), its
+  processes seen through ``/proc`` (``process_tree``), and the memory it shares with the grader
+  (``exchange``);
+- ``grade/``: reading a submission (``submission``), one submission's learner process over its
+  restarts (``learner_session``), grading submissions (``scores``), writing what was found
+  (``gradebook``), and learners' text made safe (``text``).
+
+Shared: ``instructor_notebook`` (the graded cells and the reference solution), ``settings`` (points
+and limits), ``packages`` (what graded code may import), ``outputs`` (writing files and folders
+safely), and ``cli`` (the command line).
 """

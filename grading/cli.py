@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from grading import settings
-from grading.source import SOURCE_NOTEBOOK
-from grading.text import file_name
+from grading.grade.text import file_name
+from grading.instructor_notebook import SOURCE_NOTEBOOK
 
 __all__ = ["main"]
 
@@ -87,7 +87,7 @@ def _positive(kind):
 
 
 def _release(args) -> int:
-    from grading.release import ReleaseError, write_release
+    from grading.release.learner_copy import ReleaseError, write_release
 
     if not args.source.is_file():
         raise UsageError(f"no source notebook at {args.source}")
@@ -103,7 +103,7 @@ def _find_submissions(paths: list[Path]) -> list[tuple[str, Path]]:
     """(name, path) for every submission: a file as given, or every notebook below a folder.
 
     Below a folder, the walk never follows a symbolic link: a link (to a notebook, to a folder, to
-    /dev/zero) is a submission of its own, which reading refuses (:func:`grading.extract.read_submission`),
+    /dev/zero) is a submission of its own, which reading refuses (:func:`grading.grade.submission.read_submission`),
     so that it gets its row and no grade; so is a folder that cannot be listed (its path longer than
     the system allows, say), whose contents nobody can read. Names are the paths inside the folder
     (inside its parent where several folders are given, so that ``subs/*`` names each row by its
@@ -173,8 +173,9 @@ def _progress(done: int, total: int, result) -> None:
 
 def _isolation(mode: str, public_dir: Path, secrets: list[Path]):
     """The isolation for this run, as ``--sandbox`` asks and this machine allows."""
-    from grading import bubblewrap, packages, settings, task_limit
-    from grading.learner_process import Isolation
+    from grading import packages, settings
+    from grading.sandbox import bubblewrap, task_limit
+    from grading.sandbox.learner_process import Isolation
 
     unbounded = task_limit.why_unbounded()
     threads = f"; threads are not bounded: {unbounded}" if unbounded else ""
@@ -198,12 +199,12 @@ def _isolation(mode: str, public_dir: Path, secrets: list[Path]):
 
 
 def _grade(args) -> int:
-    from grading.files import write_atomically
-    from grading.grade import Limits, grade_all
-    from grading.gradebook import summary, write_feedback, write_gradebook
-    from grading.learner_files import MissingLearnerFile, copy_public_files
-    from grading.source import load_reference
-    from grading.suite import prepare_suite
+    from grading.grade.gradebook import summary, write_feedback, write_gradebook
+    from grading.grade.scores import Limits, grade_all
+    from grading.hidden_tests.suite import prepare_suite
+    from grading.instructor_notebook import load_reference
+    from grading.outputs import write_atomically
+    from grading.release.learner_files import MissingLearnerFile, copy_public_files
 
     submissions = _find_submissions(args.submissions)
     if not args.source.is_file():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Points per graded function. Each function's points are shared among its hidden tests in
-# proportion to the tests' weights (grading/hidden_tests.py), so partial credit is per test.
+# proportion to the tests' weights (grading/hidden_tests/cases.py), so partial credit is per test.
 POINTS = {
     "find_closest_centroids": 10.0,
     "compute_centroids": 10.0,

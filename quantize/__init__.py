@@ -1,1 +1,1 @@
-"""Colour quantisation: reading images, counting bits and bytes, plotting, and compressing."""
+"""The compression engine: pixels to a palette of at most K colours and an index per pixel, then to a small indexed PNG."""

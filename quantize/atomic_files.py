@@ -10,7 +10,7 @@ of them are written to temporary files first; :meth:`StagedFiles.commit` renames
 with the signals that stop a command (Ctrl-C, ``kill``, a closed terminal) held back for those
 few microseconds. A failure before the commit leaves none of the files and no temporary file
 (any exception, including the :class:`KeyboardInterrupt` of Ctrl-C and the exception that
-:func:`quantize.termination.raise_on_termination` makes of SIGTERM). Only SIGKILL, which no
+:func:`compress_cli.termination.raise_on_termination` makes of SIGTERM). Only SIGKILL, which no
 program can catch, can leave a temporary file behind.
 """
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from .quantizer import Quantized
+from quantize.indexed_image import Quantized
 
 __all__ = ["dither", "squared_error"]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .weighted_kmeans import centre_means, nearest_centre, two_nearest
+from quantize.weighted_kmeans import centre_means, nearest_centre, two_nearest
 
 __all__ = ["Groups", "group_points", "grouped_assignment", "grouped_lloyd", "worth_grouping"]
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .colour_counts import bin_index
-from .grouped_kmeans import group_points, grouped_assignment, grouped_lloyd, worth_grouping
-from .weighted_kmeans import centre_means, kmeans_plus_plus, lloyd, median_cut, nearest_centre, swap_search
+from quantize.colour_counts import bin_index
+from quantize.grouped_kmeans import group_points, grouped_assignment, grouped_lloyd, worth_grouping
+from quantize.weighted_kmeans import centre_means, kmeans_plus_plus, lloyd, median_cut, nearest_centre, swap_search
 
 __all__ = ["PaletteFit", "fit_palette"]
 

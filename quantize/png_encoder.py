@@ -16,7 +16,7 @@ so none changes PSNR):
   than the clustering (a photo of 1 megapixel at 16 colours has 500,000 bytes of indices).
 
 The measurements behind each choice are in docs/compress.md ("Bytes against pngquant").
-The notebook's byte counts stay those of Pillow's writer (:mod:`quantize.png_writer`).
+The notebook's byte counts stay those of Pillow's writer (:mod:`course.pillow_png`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import zlib
 import deflate
 import numpy as np
 
-from .atomic_files import write_atomically
-from .png_writer import checked_indexed_image
+from course.pillow_png import checked_indexed_image
+from quantize.atomic_files import write_atomically
 
 __all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "choose_layout", "encode_indexed_png",
            "write_indexed_png"]

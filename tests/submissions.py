@@ -16,9 +16,9 @@ from pathlib import Path
 
 import nbformat
 
-from grading.gradebook import feedback_file
-from grading.release import learner_notebook
-from grading.source import GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells, solution_regions
+from grading.grade.gradebook import feedback_file
+from grading.instructor_notebook import GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells, solution_regions
+from grading.release.learner_copy import learner_notebook
 
 CLOSEST, CENTROIDS = GRADED_FUNCTIONS
 INSTRUCTOR = nbformat.read(SOURCE_NOTEBOOK, as_version=4)

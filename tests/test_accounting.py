@@ -1,4 +1,4 @@
-"""quantize.accounting: the bit counts, the real PNG byte counts, PSNR and the printed report."""
+"""course.accounting: the bit counts, the real PNG byte counts, PSNR and the printed report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.accounting import (
+from course.accounting import (
     bit_budget,
     compression_report,
     index_bits,
@@ -126,8 +126,8 @@ def test_compression_report_accepts_uint8_images():
 def test_compress_writes_smaller_files_than_the_notebook_counts():
     """The notebook counts Pillow's indexed PNG; compress.py writes the same pixels in fewer bytes."""
     from quantize.image_io import decode_image
+    from quantize.indexed_image import quantize_pixels
     from quantize.png_encoder import encode_indexed_png
-    from quantize.quantizer import quantize_pixels
 
     for name in ("chelsea_small.png", "coffee.png"):
         pixels = decode_image(f"images/{name}").pixels

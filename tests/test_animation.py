@@ -1,4 +1,4 @@
-"""quantize.animation: K-means' states, the animation's frames, and a GIF reproducible byte for byte."""
+"""course.animation: K-means' states, the animation's frames, and a GIF reproducible byte for byte."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from PIL import Image, ImageSequence
 from matplotlib.animation import PillowWriter
 from sklearn.cluster import KMeans
 
-from grading.source import load_reference
-from quantize.animation import HOLD_FRAMES, kmeans_animation, kmeans_steps, save_gif
-from quantize.plots import cluster_colours
+from course.animation import HOLD_FRAMES, kmeans_animation, kmeans_steps, save_gif
+from course.plots import cluster_colours
+from grading.instructor_notebook import load_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED_GIF = ROOT / "docs" / "kmeans.gif"

@@ -1,4 +1,4 @@
-"""quantize.baselines: each baseline's contract, the grid's levels, and that K-means beats them."""
+"""course.baselines: each baseline's contract, the grid's levels, and that K-means beats them."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.accounting import psnr, to_uint8
-from quantize.baselines import fast_octree, grid_levels, median_cut, random_codebook, uniform_grid
-from quantize.quantizer import quantize_pixels
+from course.accounting import psnr, to_uint8
+from course.baselines import fast_octree, grid_levels, median_cut, random_codebook, uniform_grid
+from grading.instructor_notebook import load_reference
 from quantize.image_io import load_image
-from grading.source import load_reference
+from quantize.indexed_image import quantize_pixels
 
 ROOT = Path(__file__).resolve().parent.parent
 # random_codebook assigns with the learner's find_closest_centroids: here, the reference solution's.

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import public_tests
-from grading.source import GRADED_FUNCTIONS, SOURCE_NOTEBOOK
+from grading.instructor_notebook import GRADED_FUNCTIONS, SOURCE_NOTEBOOK
 from submissions import INSTRUCTOR
 
 # Debian's Chromium and its driver, or a browser and matching driver named by the environment

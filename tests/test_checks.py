@@ -7,12 +7,12 @@ import warnings
 import numpy as np
 import pytest
 
-from grading.checks import Outcome, judge, judge_speed, speed_timeout
 from grading import settings
-from grading.hidden_tests import HIDDEN_TESTS, SPEED_CASES
+from grading.hidden_tests.cases import HIDDEN_TESTS, SPEED_CASES
+from grading.hidden_tests.checks import Outcome, judge, judge_speed, speed_timeout
+from grading.hidden_tests.suite import prepare_suite
+from grading.instructor_notebook import load_reference
 from grading.settings import POINTS
-from grading.source import load_reference
-from grading.suite import prepare_suite
 from learner_styles import CORRECT_CENTROIDS, CORRECT_CLOSEST, SLOW_CENTROIDS, SLOW_CLOSEST
 
 

@@ -1,11 +1,11 @@
-"""quantize.colour_space: sRGB to CIELAB and back against published values, and ΔE 1976."""
+"""course.colour_space: sRGB to CIELAB and back against published values, and ΔE 1976."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from quantize.colour_space import (
+from course.colour_space import (
     D65_WHITE,
     SRGB_TO_XYZ,
     delta_e_1976,

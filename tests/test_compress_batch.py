@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.batch import FileJob, _outcome, compress_many, plan_jobs
+from compress_cli.many_files import FileJob, _outcome, compress_many, plan_jobs
 from tests.test_compress_cli import assert_one_error_line, run_main
 
 ROOT = Path(__file__).resolve().parent.parent

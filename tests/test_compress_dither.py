@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from bench.dither_crop import results as dither_crop_results
-from quantize.accounting import psnr
+from course.accounting import psnr
 from quantize.dithering import dither, squared_error
-from quantize.quantizer import quantize_pixels
+from quantize.indexed_image import quantize_pixels
 from tests.test_compress_cli import assert_one_error_line, run_main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize import blas_threads, colour_counts, png_encoder
+from course.pillow_png import indexed_png_image
+from quantize import threads as blas_threads, colour_counts, png_encoder
 from quantize import weighted_kmeans as wk
 from quantize.colour_counts import colour_histogram
 from quantize.palette import _grey_palette, fit_palette
 from quantize.png_encoder import write_indexed_png
-from quantize.png_writer import indexed_png_image
 
 ROOT = Path(__file__).resolve().parent.parent
 RNG = np.random.default_rng(2026)
@@ -237,7 +237,7 @@ def test_the_thread_count_does_not_change_the_assignment():
 BLAS_THREADS_SCRIPT = """
 import numpy
 from threadpoolctl import threadpool_info
-from quantize.blas_threads import one_blas_thread
+from quantize.threads import one_blas_thread
 
 def blas_threads():
     return sorted({pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"})

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize import quantizer
-from quantize.compressor import TargetNotReached, compress_file
-from quantize.quantizer import Quantizer, quantize_pixels, smallest_palette_reaching
+from compress_cli.one_file import TargetNotReached, compress_file
+from quantize import indexed_image as quantizer
+from quantize.indexed_image import Quantizer, quantize_pixels, smallest_palette_reaching
 from tests.test_compress_cli import assert_one_error_line, run_main
 
 ROOT = Path(__file__).resolve().parent.parent

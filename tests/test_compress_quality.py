@@ -20,9 +20,9 @@ import pytest
 from PIL import Image
 
 from bench.compress_vs_peers import PNGQUANT, reference_pixels
-from quantize.accounting import psnr
+from course.accounting import psnr
+from quantize.indexed_image import quantize_pixels
 from quantize.png_encoder import encode_indexed_png
-from quantize.quantizer import quantize_pixels
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = json.loads((ROOT / "tests" / "data" / "pngquant_reference.json").read_text())

@@ -1,4 +1,4 @@
-"""quantize.compressor: every input format, transparency, the lossless path, files and mistakes."""
+"""compress_cli.one_file: every input format, transparency, the lossless path, files and mistakes."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image, features
 
+from compress_cli.one_file import CompressedFile, CompressError, compress_file, default_output_path
+from course.accounting import psnr
 from quantize import atomic_files
-from quantize.accounting import psnr
-from quantize.compressor import CompressedFile, CompressError, compress_file, default_output_path
-from quantize.quantizer import Quantized, quantize_pixels
+from quantize.indexed_image import Quantized, quantize_pixels
 
 ROOT = Path(__file__).resolve().parent.parent
 CAT = ROOT / "images" / "chelsea_small.png"  # 128 x 128 RGB photo

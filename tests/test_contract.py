@@ -21,7 +21,7 @@ import warnings
 import pytest
 
 import public_tests as pt
-from grading.hidden_tests import HIDDEN_TESTS
+from grading.hidden_tests.cases import HIDDEN_TESTS
 from learner_styles import (CORRECT_CENTROIDS, CORRECT_CLOSEST, SLOW_CENTROIDS, SLOW_CLOSEST, WRONG_CENTROIDS,
                             WRONG_CLOSEST)
 from submissions import CENTROIDS, CLOSEST, RELEASED, feedback, grade_folder, graded_cell

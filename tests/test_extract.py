@@ -1,4 +1,4 @@
-"""Reading a submission and picking out what the grader runs (grading/extract.py)."""
+"""Reading a submission and picking out what the grader runs (grading/grade/submission.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import os
 import nbformat
 import pytest
 
-from grading.extract import InvalidSubmission, extract, read_submission
-from grading.release import learner_notebook
-from grading.source import SOURCE_NOTEBOOK, graded_cells
+from grading.grade.submission import InvalidSubmission, extract, read_submission
+from grading.instructor_notebook import SOURCE_NOTEBOOK, graded_cells
+from grading.release.learner_copy import learner_notebook
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ import nbformat
 import pytest
 
 from grading.cli import main
-from grading.gradebook import feedback_file
-from grading.source import SOURCE_NOTEBOOK
+from grading.grade.gradebook import feedback_file
+from grading.instructor_notebook import SOURCE_NOTEBOOK
 from submissions import (CENTROIDS, CLOSEST, INSTRUCTOR, RELEASED, edited, feedback, grade_folder, graded_cell, points,
                          solved)
 
@@ -414,8 +414,8 @@ def test_printed_output_is_thrown_away(limits):
 
 
 def test_feedback_that_fails_half_way_leaves_the_previous_folder_and_no_scratch(tmp_path, monkeypatch):
-    from grading import gradebook
-    from grading.grade import SubmissionResult
+    from grading.grade import gradebook
+    from grading.grade.scores import SubmissionResult
 
     folder = tmp_path / "feedback"
     gradebook.write_feedback([SubmissionResult("earlier")], folder)

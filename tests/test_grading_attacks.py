@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from grading import settings
-from grading.learner_process import SANDBOX_THREADS
-from grading.hidden_tests import HIDDEN_TESTS
-from grading.leaks import find_leaks, hidden_test_needles
-from grading.source import SOURCE_NOTEBOOK
+from grading.hidden_tests.cases import HIDDEN_TESTS
+from grading.instructor_notebook import SOURCE_NOTEBOOK
+from grading.release.leaks import find_leaks, hidden_test_needles
+from grading.sandbox.learner_process import SANDBOX_THREADS
 from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, RELEASED, answered, feedback, grade_folder, points
 
 REPO = SOURCE_NOTEBOOK.parent
@@ -71,7 +71,7 @@ def _attacks(folder: Path) -> dict:
             import os, sys, types
             path = next(os.path.join(folder, "public_tests.py") for folder in sys.path
                         if os.path.isfile(os.path.join(folder or ".", "public_tests.py")))
-            for fake in ("quantize", "quantize.mistakes"):
+            for fake in ("quantize", "course.mistakes"):
                 module = types.ModuleType(fake)
                 module.__getattr__ = lambda attribute: (lambda *args, **kwargs: None)
                 sys.modules[fake] = module

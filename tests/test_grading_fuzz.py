@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from grading.extract import InvalidSubmission, extract, read_submission
-from grading.source import SOURCE_NOTEBOOK
+from grading.grade.submission import InvalidSubmission, extract, read_submission
+from grading.instructor_notebook import SOURCE_NOTEBOOK
 from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, RELEASED, answered, grader_peak_bytes, measured_grader
 
 NOTEBOOK = json.loads(json.dumps(RELEASED))  # plain JSON: lists and dicts to mutate
@@ -90,7 +90,7 @@ def test_reading_raises_nothing_but_invalid_submission_and_is_quick(tmp_path_fac
 @settings(max_examples=300, derandomize=True, deadline=None)
 @given(value=_JSON, indent=st.sampled_from([None, 1]))
 def test_the_count_of_values_before_parsing_is_never_below_the_true_count(value, indent):
-    from grading import extract as reader
+    from grading.grade import submission as reader
 
     text = json.dumps(value, indent=indent)
     true = reader._count_values(json.loads(text), 10**9)

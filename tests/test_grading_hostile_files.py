@@ -28,7 +28,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading.source import SOURCE_NOTEBOOK
+from grading.instructor_notebook import SOURCE_NOTEBOOK
 from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, RELEASED, answered, grader_peak_bytes, measured_grader
 
 # A message no terminal, spreadsheet or Markdown viewer should act on.
@@ -158,5 +158,5 @@ def test_a_learners_message_is_text_in_the_feedback_not_markup(graded):
 def test_huge_notebooks_are_read_in_bounded_time_and_memory(graded):
     run, rows, out, seconds = graded
     assert seconds < 240, seconds  # sixteen submissions, two at a time; a 16 MiB cell once took minutes alone
-    # Two at a time, each held to the bounds of grading/extract.py: the metadata bomb alone took 8.7 GB.
+    # Two at a time, each held to the bounds of grading/grade/submission.py: the metadata bomb alone took 8.7 GB.
     assert grader_peak_bytes(run.stderr) < 1.5 * 1024**3, grader_peak_bytes(run.stderr)

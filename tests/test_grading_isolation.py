@@ -11,11 +11,11 @@ import nbformat
 import numpy as np
 import pytest
 
-from grading import seccomp
-from grading.exchange import RESULT_BYTES, Exchange
-from grading.files import write_atomically
-from grading.gradebook import feedback_file, spreadsheet_text
-from grading.source import SOURCE_NOTEBOOK
+from grading.grade.gradebook import feedback_file, spreadsheet_text
+from grading.instructor_notebook import SOURCE_NOTEBOOK
+from grading.outputs import write_atomically
+from grading.sandbox import seccomp
+from grading.sandbox.exchange import RESULT_BYTES, Exchange
 from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, answered
 
 
@@ -112,7 +112,7 @@ print("uid", os.getuid())
 
 
 def test_inside_the_sandbox_threads_run_and_nothing_else_gets_out(tmp_path):
-    from grading import bubblewrap
+    from grading.sandbox import bubblewrap
 
     reason = bubblewrap.probe(tmp_path, [SOURCE_NOTEBOOK.parent], 1 << 20)
     if reason:
@@ -203,7 +203,7 @@ def test_the_allowed_packages_come_with_what_they_need():
 
 
 def test_as_root_a_pids_cgroup_bounds_every_thread_of_a_learner_process():
-    from grading import task_limit
+    from grading.sandbox import task_limit
 
     if not task_limit.needed():
         pytest.skip("not root: the kernel applies RLIMIT_NPROC itself")
@@ -243,7 +243,9 @@ def test_inside_the_sandbox_every_package_folder_holds_only_what_graded_cells_ma
     """Issue 18, item 1: the base interpreter's site-packages (scipy, here) was there, a sys.path entry away."""
     import json
 
-    from grading import bubblewrap, packages
+    from grading.sandbox import bubblewrap
+
+    from grading import packages
 
     entries = packages.visible_entries(("numpy",))
     reason = bubblewrap.probe(tmp_path, [SOURCE_NOTEBOOK.parent], 1 << 20, entries)

@@ -24,12 +24,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grading import bubblewrap, settings
-from grading.extract import extract
-from grading.learner_files import copy_public_files
-from grading.learner_process import Isolation
-from grading.session import Session, WorkerCrashed, WorkerTimeout
-from grading.source import SOURCE_NOTEBOOK
+from grading.sandbox import bubblewrap
+
+from grading import settings
+from grading.grade.learner_session import Session, WorkerCrashed, WorkerTimeout
+from grading.grade.submission import extract
+from grading.instructor_notebook import SOURCE_NOTEBOOK
+from grading.release.learner_files import copy_public_files
+from grading.sandbox.learner_process import Isolation
 from submissions import CENTROIDS_RIGHT, answered
 
 

@@ -1,4 +1,4 @@
-"""What the notebook says when a learner's path goes wrong (quantize/learner_help.py)."""
+"""What the notebook says when a learner's path goes wrong (course/learner_help.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from quantize import learner_help
-from quantize.learner_help import TooSlowForThisCell, stop_if_too_slow
+from course import learner_help
+from course.learner_help import TooSlowForThisCell, stop_if_too_slow
 
 
 def _traceback_of(code: str, namespace: dict):
@@ -97,7 +97,7 @@ def test_a_figure_is_described_by_its_panels():
 
 
 def test_a_colour_bar_is_part_of_its_panel():
-    from quantize import plots
+    from course import plots
 
     rng = np.random.default_rng(0)
     image = rng.random((40, 40, 3))

@@ -1,12 +1,12 @@
-"""Measuring K-means for Going further (quantize/measure.py)."""
+"""Measuring K-means for Going further (course/measure.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from grading.source import load_reference
-from quantize import measure
+from course import measure
+from grading.instructor_notebook import load_reference
 
 # The learner's find_closest_centroids, where the notebook passes one: here, the reference solution's.
 FIND = load_reference()["find_closest_centroids"]

@@ -15,7 +15,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from grading.source import BEGIN_SOLUTION, END_SOLUTION, GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells, load_reference
+from grading.instructor_notebook import BEGIN_SOLUTION, END_SOLUTION, GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells, load_reference
 from public_tests import compute_centroids_test, find_closest_centroids_test
 
 

@@ -1,4 +1,4 @@
-"""quantize.plots: every figure draws something, with labels, on the installed matplotlib."""
+"""course.plots: every figure draws something, with labels, on the installed matplotlib."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from quantize import plots  # noqa: E402
+from course import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -198,7 +198,7 @@ def test_an_error_in_the_learners_code_shows_their_lines_and_not_this_files():
 
 def test_the_public_limits_are_the_graders():
     from grading import settings
-    from grading.hidden_tests import HIDDEN_TESTS, tests_for
+    from grading.hidden_tests.cases import HIDDEN_TESTS, tests_for
     from grading.packages import hidden_modules
 
     assert pt.SPEED_MAX_RATIO == settings.SPEED_MAX_RATIO
@@ -217,7 +217,7 @@ def test_the_public_limits_are_the_graders():
 
 def test_the_public_speed_baseline_takes_the_reference_solutions_time():
     """The note's measure: its baseline does the reference's work, so the two take about the same time."""
-    from grading.source import load_reference
+    from grading.instructor_notebook import load_reference
 
     reference = load_reference()
     X, centroids, idx = pt._speed_inputs()

@@ -18,10 +18,10 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
 from grading.cli import main
-from grading.hidden_tests import HIDDEN_TESTS
-from grading.learner_files import LEARNER_FILES, NOTEBOOK_MODULES
-from grading.release import ReleaseError, learner_notebook, write_release
-from grading.source import BEGIN_SOLUTION, END_SOLUTION, GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells
+from grading.hidden_tests.cases import HIDDEN_TESTS
+from grading.instructor_notebook import BEGIN_SOLUTION, END_SOLUTION, GRADED_FUNCTIONS, SOURCE_NOTEBOOK, graded_cells
+from grading.release.learner_copy import ReleaseError, learner_notebook, write_release
+from grading.release.learner_files import LEARNER_FILES, NOTEBOOK_MODULES
 
 ROOT = SOURCE_NOTEBOOK.parent
 
@@ -43,7 +43,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def _solution_lines(notebook) -> list[str]:
-    """Every line between the markers, stripped, read here independently of grading.leaks."""
+    """Every line between the markers, stripped, read here independently of grading.release.leaks."""
     lines = []
     for cell in notebook.cells:
         inside = False
@@ -128,25 +128,26 @@ def test_release_holds_exactly_the_learners_files(release):
                          if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")}
     assert files == expected
     assert not any(name.startswith(("grading/", "tests/", "bench/")) or name == "Makefile" for name in files)
-    for required in ("utils.py", "public_tests.py", "requirements.txt", "quantize/__init__.py", "quantize/mistakes.py",
+    for required in ("utils.py", "public_tests.py", "requirements.txt", "quantize/__init__.py", "course/mistakes.py",
                      "data/toy_points.csv"):
         assert required in files
     # The command and the engine behind it hold an assignment and an update step of their own.
     for engine in ("compress.py", "quantize/weighted_kmeans.py", "quantize/grouped_kmeans.py", "quantize/palette.py",
-                   "quantize/quantizer.py", "quantize/compressor.py"):
+                   "quantize/indexed_image.py", "compress_cli/one_file.py"):
         assert engine not in files
 
 
 def test_the_release_holds_the_modules_the_notebook_imports_and_no_more(release):
-    """Of quantize, what utils and public_tests import, by a fresh interpreter in the release."""
+    """Of course and quantize, what utils and public_tests import, by a fresh interpreter in the release."""
     code = ("import sys, utils, public_tests; "
-            "print(sorted(m for m in sys.modules if m == 'quantize' or m.startswith('quantize.')))")
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('course', 'quantize')))")
     run = subprocess.run([sys.executable, "-c", code], cwd=release, capture_output=True, text=True, timeout=120,
                          env={**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": ""})
     assert run.returncode == 0, run.stderr
-    imported = {name.removeprefix("quantize.").replace("quantize", "__init__") for name in ast.literal_eval(run.stdout)}
-    assert imported == set(NOTEBOOK_MODULES)
-    assert {p.stem for p in (release / "quantize").glob("*.py")} == set(NOTEBOOK_MODULES)
+    assert set(ast.literal_eval(run.stdout)) == set(NOTEBOOK_MODULES)
+    shipped = {".".join(p.relative_to(release).with_suffix("").parts).removesuffix(".__init__")
+               for folder in ("course", "quantize") for p in (release / folder).glob("*.py")}
+    assert shipped == set(NOTEBOOK_MODULES)
 
 
 def _probe(folder: Path) -> dict:
@@ -167,7 +168,7 @@ def test_nothing_in_the_release_does_an_exercise(release, tmp_path):
     shutil.copytree(release, copy)
     found = _probe(copy)
     assert not found["import_errors"], found["import_errors"]
-    assert {"utils", "public_tests", "quantize.mistakes", "quantize.measure"} <= set(found["modules"])
+    assert {"utils", "public_tests", "course.mistakes", "course.measure"} <= set(found["modules"])
     assert found["called"] > 100  # the probe reached the release's functions
     assert found["solvers"] == {}, found["solvers"]
 
@@ -224,7 +225,7 @@ def test_no_solution_line_and_nothing_of_the_hidden_tests_in_any_released_file(r
     # Every solution line is scanned: the only lines skipped are those without a letter or digit,
     # and the solutions have none (so nothing is skipped today).
     assert len(needles) >= 10 and all(any(ch.isalnum() for ch in line) for line in needles)
-    hidden_source = (ROOT / "grading" / "hidden_tests.py").read_text()
+    hidden_source = (ROOT / "grading" / "hidden_tests" / "cases.py").read_text()
     hidden = [test.title for test in HIDDEN_TESTS] + [
         line.strip() for line in hidden_source.splitlines()
         if len(line.strip()) >= 24 and not line.strip().startswith(("import ", "from "))
@@ -256,9 +257,9 @@ def _project_copy(tmp_path: Path) -> Path:
 
 def test_a_solution_line_in_a_released_module_stops_the_release(tmp_path, instructor):
     source = _project_copy(tmp_path)
-    with open(source.parent / "quantize" / "measure.py", "a") as module:
+    with open(source.parent / "course" / "measure.py", "a") as module:
         module.write("\n\ndef update(X, idx, K, centroids, n):\n    counts = np.bincount(idx, minlength=K)\n")
-    with pytest.raises(ReleaseError, match=r"quantize/measure\.py: solution line 'counts = np\.bincount"):
+    with pytest.raises(ReleaseError, match=r"course/measure\.py: solution line 'counts = np\.bincount"):
         write_release(tmp_path / "out", source)
     assert not (tmp_path / "out").exists()
     assert not list(tmp_path.glob(".out*"))  # nothing half-built left behind

@@ -1,10 +1,10 @@
-"""grading.text: learners' text made printable, and inert in Markdown."""
+"""grading.grade.text: learners' text made printable, and inert in Markdown."""
 
 from __future__ import annotations
 
 import os
 
-from grading.text import file_name, markdown, printable, without_backticks
+from grading.grade.text import file_name, markdown, printable, without_backticks
 
 
 def test_what_a_terminal_would_act_on_is_written_as_escapes():

@@ -42,7 +42,7 @@ def test_show_compression_draws_two_figures_and_prints_the_report(capsys, monkey
 
 
 def test_closest_in_blocks_gives_what_the_function_gives_on_the_whole_and_calls_it_a_block_at_a_time():
-    from grading.source import load_reference
+    from grading.instructor_notebook import load_reference
 
     find = load_reference()["find_closest_centroids"]
     rng = np.random.default_rng(2)

@@ -2,7 +2,7 @@
 
 A restart runs the imports and graded cells again in a fresh process, so that the tests after a
 crash or an endless loop are still graded. Each call's inputs are written fresh into the shared
-memory (:mod:`grading.exchange`); afterwards the grading process reads there what the learner's
+memory (:mod:`grading.sandbox.exchange`); afterwards the grading process reads there what the learner's
 function left of them and what it returned, and reads the call's processor time from the kernel.
 Everything the learner's process says in words (an error, a repr, where in its code) reaches the
 feedback only as a short excerpt.
@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from grading.checks import Outcome
-from grading.exchange import Exchange
-from grading.extract import Extraction
-from grading.learner_files import tool_module_names
-from grading.learner_process import Isolation, LearnerProcess, WorkerCrashed, WorkerTimeout
-from grading.source import ARGUMENT_NAMES
-from grading.text import printable, without_backticks
+from grading.grade.submission import Extraction
+from grading.grade.text import printable, without_backticks
+from grading.hidden_tests.checks import Outcome
+from grading.instructor_notebook import ARGUMENT_NAMES
+from grading.release.learner_files import tool_module_names
+from grading.sandbox.exchange import Exchange
+from grading.sandbox.learner_process import Isolation, LearnerProcess, WorkerCrashed, WorkerTimeout
 
 __all__ = ["EXCERPT_CHARACTERS", "Session", "WorkerCrashed", "WorkerTimeout", "excerpt"]
 
@@ -32,8 +32,8 @@ def excerpt(value, limit: int = EXCERPT_CHARACTERS) -> str:
     """Text from the learner's process as one printable line of at most ``limit`` characters (``...`` marks a cut).
 
     Whatever the learner's code raised or returned: its characters that are not printable become
-    escapes (:func:`grading.text.printable`), and its backticks cannot end a code span of the
-    feedback (:func:`grading.text.without_backticks`).
+    escapes (:func:`grading.grade.text.printable`), and its backticks cannot end a code span of the
+    feedback (:func:`grading.grade.text.without_backticks`).
     """
     text = without_backticks(printable(" ".join(str(value).split())))
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -68,9 +68,9 @@ class Session:
     public_dir : pathlib.Path
         The learner's public files, for the notebook's imports.
     input_bytes : int
-        Room for the largest call's inputs (:func:`grading.exchange.array_bytes`).
+        Room for the largest call's inputs (:func:`grading.sandbox.exchange.array_bytes`).
     memory, disk : int
-        The learner process's limits, bytes (see :class:`grading.learner_process.LearnerProcess`).
+        The learner process's limits, bytes (see :class:`grading.sandbox.learner_process.LearnerProcess`).
 
     Attributes
     ----------

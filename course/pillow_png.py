@@ -53,7 +53,7 @@ def indexed_png_image(indices: np.ndarray, palette: np.ndarray) -> Image.Image:
 
 def png_save_options(k: int) -> dict:
     """Pillow's PNG options for a palette of ``k`` colours, as the notebook's byte counts use them
-    (:func:`quantize.accounting.indexed_png_bytes`)."""
+    (:func:`course.accounting.indexed_png_bytes`)."""
     options = {"compress_level": 6}
     if k <= 16:
         # 1, 2 or 4 bits a pixel: zlib's run-length strategy makes smaller files than its default

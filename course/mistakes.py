@@ -1,7 +1,7 @@
 """What is wrong with a graded function's result, and which typical mistake explains it: said once, for both judges.
 
 ``public_tests.py`` (the learner's checks, on small hand-written cases) and the grader
-(``grading/checks.py``, on the hidden tests' larger ones) both ask :func:`labels_problem` and
+(``grading/hidden_tests/checks.py``, on the hidden tests' larger ones) both ask :func:`labels_problem` and
 :func:`centroids_problem`. So a mistake is named in the same words wherever it is found, and what
 one judge accepts the other accepts too: the same conditions, the same tolerances.
 

@@ -1,6 +1,6 @@
 """The learner's process: define the graded functions, call them on inputs, describe what came back.
 
-:mod:`grading.learner_process` starts it, in the sandbox or not, as::
+:mod:`grading.sandbox.learner_process` starts it, in the sandbox or not, as::
 
     python -I worker.py MEMORY_BYTES FILE_BYTES TASKS PUBLIC_DIR EXCHANGE_FD
 
@@ -18,7 +18,7 @@ stdin and stdout it was started with for the protocol, pointing file descriptors
 for a reply; ``input()`` gets an end of file instead of waiting forever.
 
 Protocol: one JSON object per line, each request answered by one reply. Arrays travel through the
-shared memory file EXCHANGE_FD (:mod:`grading.exchange`), never pickled.
+shared memory file EXCHANGE_FD (:mod:`grading.sandbox.exchange`), never pickled.
 
 ``{"op": "define", "imports": [statement, ...], "cells": [{"label", "source"}], "unavailable": {name: why}}``
     Makes the top-level modules ``unavailable`` (the assignment's own tools, packages the
@@ -203,7 +203,7 @@ def main(argv: list[str]) -> int:
 
     # glibc's malloc gives large blocks back to the system as soon as they are freed, until a large
     # block has been freed once; from then on it keeps them. One freed 16 MiB block puts this process
-    # in the state the grading process is in when it times the reference (grading.suite does the
+    # in the state the grading process is in when it times the reference (grading.hidden_tests.suite does the
     # same): fresh, numpy's temporaries fault in new pages on every call, and the reference solution
     # took three times as long here as there.
     numpy.ones(2**21)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .accounting import psnr_from_mse
-from .colour_counts import colour_histogram
-from .palette import fit_palette
+from course.accounting import psnr_from_mse
+from quantize.colour_counts import colour_histogram
+from quantize.palette import fit_palette
 
 __all__ = ["CompressError", "Quantized", "Quantizer", "quantize_pixels", "smallest_palette_reaching", "check_K"]
 

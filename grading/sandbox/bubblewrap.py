@@ -15,7 +15,7 @@ What the learner's process gets (:func:`command`):
   since a learner's code could put it on ``sys.path`` and import, say, the base interpreter's scipy;
 - one writable folder, ``/scratch``, its working folder: a tmpfs of a fixed size, the whole disk
   budget (``TMPDIR`` points there); ``/dev`` holds only the plain devices, read-only;
-- the system-call filter of :mod:`grading.seccomp`: threads, but no new processes, no memory
+- the system-call filter of :mod:`grading.sandbox.seccomp`: threads, but no new processes, no memory
   outside the limits, no leaving the processor it is pinned to.
 
 :func:`probe` says at the start of a grading run whether this machine can make that sandbox, and
@@ -34,7 +34,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from grading import packages, seccomp
+from grading import packages
+
+from grading.sandbox import seccomp
 
 __all__ = ["PUBLIC", "SCRATCH", "WORKER", "command", "environment", "package_folders", "probe", "version"]
 
@@ -155,7 +157,7 @@ def command(python_args: list[str], public_dir: Path, scratch_bytes: int,
         worker script goes in as data, so that no path of the repository shows inside.
     """
     fds = (_memory_file("grading-seccomp", seccomp.for_learners()),
-           _memory_file("grading-worker", Path(__file__).with_name("worker.py").read_bytes()))
+           _memory_file("grading-worker", Path(__file__).with_name("learner_main.py").read_bytes()))
     args = ["bwrap", *_system()]
     for folder in _python_folders():
         args += ["--ro-bind", folder, folder]

@@ -1,9 +1,9 @@
 """Grade submissions: each one's graded functions against the hidden tests, in a learner process.
 
 For one submission (:func:`grade_submission`): read the notebook, pick out the graded cells and the
-imports they need (:mod:`grading.extract`), start a learner process that defines the functions
-(:mod:`grading.session`), and run every hidden test in it, one case at a time, judging each result
-in this process (:mod:`grading.checks`). A test that times out or crashes costs that test: the
+imports they need (:mod:`grading.grade.submission`), start a learner process that defines the functions
+(:mod:`grading.grade.learner_session`), and run every hidden test in it, one case at a time, judging each result
+in this process (:mod:`grading.hidden_tests.checks`). A test that times out or crashes costs that test: the
 process is restarted for the next one. After ``MAX_CONSECUTIVE_FAILURES`` such tests in a row, a
 function's remaining tests are not run, and the time left goes to the other function.
 
@@ -43,12 +43,12 @@ from pathlib import Path
 from typing import Callable
 
 from grading import settings
-from grading.checks import describe_inputs, judge, judge_speed, speed_timeout
-from grading.extract import Extraction, InvalidSubmission, extract, read_submission
-from grading.learner_process import Isolation
-from grading.session import Session, WorkerCrashed, WorkerTimeout
-from grading.source import GRADED_FUNCTIONS
-from grading.suite import TIMING_BUDGET, PreparedTest, input_bytes, time_once
+from grading.grade.learner_session import Session, WorkerCrashed, WorkerTimeout
+from grading.grade.submission import Extraction, InvalidSubmission, extract, read_submission
+from grading.hidden_tests.checks import describe_inputs, judge, judge_speed, speed_timeout
+from grading.hidden_tests.suite import TIMING_BUDGET, PreparedTest, input_bytes, time_once
+from grading.instructor_notebook import GRADED_FUNCTIONS
+from grading.sandbox.learner_process import Isolation
 
 __all__ = ["Limits", "SubmissionResult", "TestResult", "grade_all", "grade_submission"]
 
@@ -307,17 +307,17 @@ def grade_submission(path: Path, name: str, suite: list[PreparedTest], isolation
     name : str
         Its name in the gradebook.
     suite : list of PreparedTest
-        From :func:`grading.suite.prepare_suite`.
+        From :func:`grading.hidden_tests.suite.prepare_suite`.
     isolation : Isolation
         Sandbox or process isolation for its learner process.
     folder : pathlib.Path
         A scratch folder for its learner process without the sandbox (created, then removed).
     public_dir : pathlib.Path
-        The learner's public files (see :class:`grading.session.Session`).
+        The learner's public files (see :class:`grading.grade.learner_session.Session`).
     limits : Limits
     instructors : tuple of pathlib.Path
         The instructor's notebook: no submission where reached through a link
-        (:func:`grading.extract.read_submission`).
+        (:func:`grading.grade.submission.read_submission`).
 
     Returns
     -------
@@ -390,7 +390,7 @@ def grade_all(submissions: list[tuple[str, Path]], suite: list[PreparedTest], pu
         Each submission's name and notebook.
     suite : list of PreparedTest
     public_dir : pathlib.Path
-        The learner's public files (:func:`grading.learner_files.copy_public_files`).
+        The learner's public files (:func:`grading.release.learner_files.copy_public_files`).
     isolation : Isolation
     limits : Limits
     jobs : int

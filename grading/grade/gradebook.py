@@ -17,10 +17,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from grading.grade import SubmissionResult
-from grading.files import replacing_folder, write_atomically
-from grading.source import GRADED_FUNCTIONS
-from grading.text import markdown
+from grading.grade.scores import SubmissionResult
+from grading.grade.text import markdown
+from grading.instructor_notebook import GRADED_FUNCTIONS
+from grading.outputs import replacing_folder, write_atomically
 
 __all__ = ["COLUMNS", "STATUSES", "feedback", "feedback_file", "points", "spreadsheet_text", "summary", "write_feedback", "write_gradebook"]
 
@@ -70,7 +70,7 @@ def feedback(result: SubmissionResult) -> str:
     """The learner's feedback for one submission, as Markdown.
 
     Every piece of text in it (names, notes, messages: some quote the learner's code and what it
-    raised) goes through :func:`grading.text.markdown`, so no learner's text renders as HTML, a link
+    raised) goes through :func:`grading.grade.text.markdown`, so no learner's text renders as HTML, a link
     or an image, or carries a control character; the Markdown around them is the grader's own.
     """
     lines = [

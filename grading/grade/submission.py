@@ -34,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 
-from grading.source import GRADED_FUNCTIONS, GRADED_TAG
+from grading.instructor_notebook import GRADED_FUNCTIONS, GRADED_TAG
 
 __all__ = ["Extraction", "GradedCell", "InvalidSubmission", "MAX_CELLS", "MAX_IMPORTS", "MAX_JSON_VALUES",
            "MAX_NOTEBOOK_BYTES", "MAX_NOTEBOOK_VALUES", "extract", "read_submission"]

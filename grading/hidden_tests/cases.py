@@ -1,12 +1,12 @@
 """The hidden tests: what each graded function is tested on, beyond the public tests.
 
-Never released (:mod:`grading.leaks` checks), never sent to the learner's process: only each case's
+Never released (:mod:`grading.release.leaks` checks), never sent to the learner's process: only each case's
 inputs are. Expected answers are not written here: the grader computes them from the reference
 solution in the source notebook's solution regions, so the notebook stays the one source of truth.
 
 Each test has one or more cases (argument tuples) and passes when every case passes; its share of
 the function's points (``grading.settings.POINTS``) is proportional to its weight. How a case is
-judged is named by ``check`` and implemented in :mod:`grading.checks`:
+judged is named by ``check`` and implemented in :mod:`grading.hidden_tests.checks`:
 
 ``labels``
     ``find_closest_centroids``: integer labels of shape (m,); a label may differ from the

@@ -16,9 +16,9 @@ from typing import Callable
 import numpy as np
 
 from grading import settings
-from grading.exchange import array_bytes
-from grading.hidden_tests import HiddenTest, tests_for
-from grading.source import GRADED_FUNCTIONS
+from grading.hidden_tests.cases import HiddenTest, tests_for
+from grading.instructor_notebook import GRADED_FUNCTIONS
+from grading.sandbox.exchange import array_bytes
 
 __all__ = ["PreparedTest", "TIMING_BUDGET", "input_bytes", "prepare_suite", "time_once"]
 
@@ -76,7 +76,7 @@ def prepare_suite(reference: dict[str, Callable], points: dict[str, float] | Non
     ----------
     reference : dict
         The reference solution, ``{function name: function}`` for every graded function, as
-        :func:`grading.source.load_reference` returns it.
+        :func:`grading.instructor_notebook.load_reference` returns it.
     points : dict, optional
         Points per graded function (default ``settings.POINTS``).
 
@@ -86,7 +86,7 @@ def prepare_suite(reference: dict[str, Callable], points: dict[str, float] | Non
         Grouped by function, in ``GRADED_FUNCTIONS`` order, each function's tests in their order.
     """
     points = settings.POINTS if points is None else points
-    np.ones(2**21)  # one freed 16 MiB block: malloc then keeps large blocks, as in the learner's process (grading/worker.py)
+    np.ones(2**21)  # one freed 16 MiB block: malloc then keeps large blocks, as in the learner's process (grading/sandbox/learner_main.py)
     prepared = []
     for function in GRADED_FUNCTIONS:
         tests = tests_for(function)

@@ -1,14 +1,14 @@
 """The learner's process seen from the grading process: started, asked, timed and killed from outside.
 
-:class:`LearnerProcess` runs ``grading/worker.py`` either in the bubblewrap sandbox
-(:mod:`grading.bubblewrap`) or, where there is none, as a plain child process
+:class:`LearnerProcess` runs ``grading/sandbox/learner_main.py`` either in the bubblewrap sandbox
+(:mod:`grading.sandbox.bubblewrap`) or, where there is none, as a plain child process
 (:class:`Isolation` says which). Either way it sends requests, waits for each reply at most a
 given time, and kills every process of the learner's when time runs out. A learner process that
 dies is seen as an end of file on its reply pipe, or as its exit, whichever comes first, and
 described from its exit status.
 
 Its clock is the kernel's: the processor time of every process of the tree, every thread
-included, read from ``/proc`` (:mod:`grading.process_tree`), never a figure the learner's process
+included, read from ``/proc`` (:mod:`grading.sandbox.process_tree`), never a figure the learner's process
 reports.
 
 Without the sandbox ("process isolation"), the learner's process runs as the grader's user in its
@@ -29,11 +29,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grading import bubblewrap, process_tree, task_limit
+from grading.sandbox import bubblewrap, process_tree, task_limit
 
 __all__ = ["Isolation", "LearnerProcess", "WorkerCrashed", "WorkerTimeout"]
 
-WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+WORKER_SCRIPT = Path(__file__).with_name("learner_main.py")
 MAX_REPLY_BYTES = 1024**2  # replies are short JSON; anything longer is not the worker speaking
 POLL_SECONDS = 0.25  # how often a silent worker is checked for having exited
 SANDBOX_THREADS = 64  # tasks of one learner process: its processes and their threads (as root, by a pids cgroup)
@@ -104,7 +104,7 @@ class LearnerProcess:
     public_dir : pathlib.Path
         The learner's public files, put on the worker's ``sys.path``.
     exchange_fd : int
-        The shared memory file (:class:`grading.exchange.Exchange`), passed to the worker.
+        The shared memory file (:class:`grading.sandbox.exchange.Exchange`), passed to the worker.
     memory : int
         Address-space limit, bytes.
     disk : int

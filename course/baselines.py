@@ -22,7 +22,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from .accounting import to_uint8
+from course.accounting import to_uint8
 
 __all__ = ["random_codebook", "grid_levels", "uniform_grid", "median_cut", "fast_octree"]
 

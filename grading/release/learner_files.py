@@ -1,15 +1,17 @@
 """Which files next to the instructor's notebook are the learner's, and which of them graded code may use.
 
 The learner's copy of the assignment carries the files the notebook imports or reads, and no more
-(:data:`LEARNER_FILES`): of the ``quantize`` package, the modules ``utils.py`` and
-``public_tests.py`` import (:data:`NOTEBOOK_MODULES`; the project's tests check the list against
-what they really import). ``compress.py`` and the compression engine behind it stay with the
+(:data:`LEARNER_FILES`): the modules ``utils.py`` and ``public_tests.py`` import, the notebook's
+support in ``course/`` and the few engine modules it reads images and writes files with
+(:data:`NOTEBOOK_MODULES`; the project's tests check the list against what they really import).
+``compress.py``, ``compress_cli/`` and the rest of the engine in ``quantize/`` stay with the
 instructor, with ``grading/``, ``tests/``, ``bench/`` and the Makefile: the engine's K-means has an
 assignment step and an update step of its own, and nothing handed to the learner may do an exercise.
 
-Of those, the assignment's own tools (:data:`TOOL_MODULES`: ``utils.py`` and ``quantize/``, and
-``compress.py`` where an instructor hands it out) are not part of any exercise: the grader does not
-show them to the learner's graded code, and an import of them fails with a message that says so.
+Of those, the assignment's own tools (:data:`TOOL_MODULES`: ``utils.py``, ``course/`` and
+``quantize/``, and ``compress.py`` with ``compress_cli/`` where an instructor hands them out) are not
+part of any exercise: the grader does not show them to the learner's graded code, and an import of
+them fails with a message that says so.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from pathlib import Path
 __all__ = ["LEARNER_FILES", "MissingLearnerFile", "NOTEBOOK_MODULES", "TOOL_MODULES", "copy_public_files", "learner_files", "public_files",
            "tool_module_names"]
 
-NOTEBOOK_MODULES = ("__init__", "accounting", "animation", "atomic_files", "baselines", "blas_threads", "colour_space",
-                    "image_io", "learner_help", "measure", "mistakes", "plots", "png_writer")
-LEARNER_FILES = ("utils.py", "public_tests.py", "requirements.txt", *(f"quantize/{name}.py" for name in NOTEBOOK_MODULES),
+NOTEBOOK_MODULES = ("course", "course.accounting", "course.animation", "course.baselines", "course.colour_space",
+                    "course.learner_help", "course.measure", "course.mistakes", "course.pillow_png", "course.plots",
+                    "quantize", "quantize.atomic_files", "quantize.image_io", "quantize.threads")
+LEARNER_FILES = ("utils.py", "public_tests.py", "requirements.txt",
+                 *(name.replace(".", "/") + ("/__init__.py" if "." not in name else ".py") for name in NOTEBOOK_MODULES),
                  "data", "images")
-TOOL_MODULES = ("utils.py", "compress.py", "quantize")
+TOOL_MODULES = ("utils.py", "compress.py", "compress_cli", "course", "quantize")
 
 
 class MissingLearnerFile(FileNotFoundError):
@@ -61,7 +65,7 @@ def public_files(root: Path) -> list[Path]:
 
 
 def tool_module_names() -> list[str]:
-    """The top-level module names of the tools: ``["utils", "compress", "quantize"]``."""
+    """The top-level module names of the tools: ``["utils", "compress", "compress_cli", "course", "quantize"]``."""
     return [Path(name).stem for name in TOOL_MODULES]
 
 

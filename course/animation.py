@@ -25,9 +25,9 @@ from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .atomic_files import write_atomically
-from .measure import distortion
-from .plots import cluster_colours
+from course.measure import distortion
+from course.plots import cluster_colours
+from quantize.atomic_files import write_atomically
 
 __all__ = ["KMeansSteps", "kmeans_steps", "kmeans_animation", "save_gif"]
 

@@ -1,6 +1,6 @@
 """A bound on the threads of a learner's process where the kernel's per-user limit does not apply: as root.
 
-The learner's process caps its own threads with ``RLIMIT_NPROC`` (``grading/worker.py``), which the
+The learner's process caps its own threads with ``RLIMIT_NPROC`` (``grading/sandbox/learner_main.py``), which the
 kernel counts per user and does not apply to root: graded as root (as CI does, and many
 containers), one learner's code started 3,000 threads, and host process IDs are shared, so tens of
 thousands would break the machine. There, each learner process goes into a cgroup of its own with

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .png_writer import indexed_png_image, png_save_options
+from course.pillow_png import indexed_png_image, png_save_options
 
 __all__ = [
     "BITS_PER_TRUE_COLOUR_PIXEL",
@@ -134,7 +134,7 @@ def indexed_png_bytes(idx: np.ndarray, palette: np.ndarray) -> int:
     Returns
     -------
     int
-        The size Pillow writes, with the options of :func:`quantize.png_writer.png_save_options`
+        The size Pillow writes, with the options of :func:`course.pillow_png.png_save_options`
         (``compress.py`` writes smaller files of the same pixels: :mod:`quantize.png_encoder`).
         Pillow packs indices at 1, 2, 4 or 8 bits, the smallest depth that holds K colours,
         because the palette it is given has exactly K entries.

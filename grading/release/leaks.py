@@ -5,7 +5,7 @@ What counts as secret:
 - every line of every solution region of the source notebook, stripped of its indentation, except
   lines with no letter or digit at all (a lone ``)`` or ``]``: they occur in any Python file, and
   listing them would make every scan fail for nothing);
-- the hidden tests: the title of every test, and every line of ``grading/hidden_tests.py`` that says
+- the hidden tests: the title of every test, and every line of ``grading/hidden_tests/cases.py`` that says
   something of its own (see :func:`hidden_test_needles` for the lines skipped, and why).
 
 Every file under the folder is read as bytes and searched for each secret as a substring. A notebook
@@ -22,11 +22,11 @@ from pathlib import Path
 
 import nbformat
 
-from grading.source import solution_regions
+from grading.instructor_notebook import solution_regions
 
 __all__ = ["Leak", "find_leaks", "hidden_test_needles", "solution_needles"]
 
-HIDDEN_TESTS_FILE = Path(__file__).with_name("hidden_tests.py")
+HIDDEN_TESTS_FILE = Path(__file__).parents[1] / "hidden_tests" / "cases.py"
 # Shorter lines of hidden_tests.py (``return cases``, ``else:``) are common Python, not test content.
 MIN_HIDDEN_LINE = 24
 
@@ -89,7 +89,7 @@ def hidden_test_needles() -> list[str]:
     list of str
         Without repeats.
     """
-    from grading.hidden_tests import HIDDEN_TESTS  # the release needs only the titles
+    from grading.hidden_tests.cases import HIDDEN_TESTS  # the release needs only the titles
 
     needles = [test.title for test in HIDDEN_TESTS]
     for line in HIDDEN_TESTS_FILE.read_text(encoding="utf-8").splitlines():

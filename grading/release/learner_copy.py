@@ -4,7 +4,7 @@ The learner's notebook is the instructor's with every solution region replaced b
 (nbgrader's ``ClearSolutions`` behaviour), every output and execution count cleared, and cell
 metadata cut down to the tags. Next to it go the files the notebook imports or reads, copied byte
 for byte, and a short README. The release is built in a temporary folder next to DIR, scanned for
-solution lines and hidden-test text (:mod:`grading.leaks`), and only then renamed to DIR: a failed
+solution lines and hidden-test text (:mod:`grading.release.leaks`), and only then renamed to DIR: a failed
 release leaves nothing behind that could be handed out by mistake.
 
 The same source gives the same bytes on every run: fixed JSON formatting (``nbformat.write``),
@@ -22,10 +22,10 @@ from pathlib import Path
 import nbformat
 
 from grading import settings
-from grading.files import replacing_folder
-from grading.learner_files import MissingLearnerFile, learner_files
-from grading.leaks import find_leaks, hidden_test_needles, solution_needles
-from grading.source import GRADED_TAG, OPTIONAL_TAG, SOURCE_NOTEBOOK, SolutionMarkerError, solution_regions
+from grading.instructor_notebook import GRADED_TAG, OPTIONAL_TAG, SOURCE_NOTEBOOK, SolutionMarkerError, solution_regions
+from grading.outputs import replacing_folder
+from grading.release.leaks import find_leaks, hidden_test_needles, solution_needles
+from grading.release.learner_files import MissingLearnerFile, learner_files
 
 __all__ = ["ReleaseError", "check_allowed_modules", "learner_notebook", "placeholder", "write_release"]
 
@@ -179,7 +179,7 @@ def write_release(out: str | os.PathLike, source: str | os.PathLike = SOURCE_NOT
         previous release (which is then replaced).
     source : str or path-like
         The instructor's notebook; the files of
-        :data:`grading.learner_files.LEARNER_FILES` are taken from its folder.
+        :data:`grading.release.learner_files.LEARNER_FILES` are taken from its folder.
     force : bool
         Replace a previous release in ``out``.
 

@@ -2,12 +2,12 @@
 
 :func:`compress_file` does the whole job of the command for one input: check every destination
 before any work, read the image (:mod:`quantize.image_io`), quantise it
-(:mod:`quantize.quantizer`, and :mod:`quantize.dithering` if asked), encode the PNG in memory
+(:mod:`quantize.indexed_image`, and :mod:`quantize.dithering` if asked), encode the PNG in memory
 (:mod:`quantize.png_encoder`), draw the comparison figure if asked, and only then write: every
 file it was asked for, or none (:class:`quantize.atomic_files.StagedFiles`). It returns a
 :class:`CompressedFile`, the report the command prints.
 
-Three outcomes write nothing and raise a :class:`~quantize.quantizer.CompressError`: a mistake
+Three outcomes write nothing and raise a :class:`~quantize.indexed_image.CompressError`: a mistake
 (the plain class), a PSNR target out of reach (:class:`TargetNotReached`), and a result no
 smaller than the input when that was asked for (:class:`NotSmaller`).
 """
@@ -26,11 +26,11 @@ from typing import BinaryIO, TypeVar
 import numpy as np
 from PIL import Image
 
-from .atomic_files import StagedFiles
-from .dithering import dither
-from .image_io import DecodedImage, ImageReadError, decode_image, image_to_array
-from .png_encoder import encode_indexed_png
-from .quantizer import CompressError, Quantized, Quantizer, check_K, smallest_palette_reaching
+from quantize.atomic_files import StagedFiles
+from quantize.dithering import dither
+from quantize.image_io import DecodedImage, ImageReadError, decode_image, image_to_array
+from quantize.indexed_image import CompressError, Quantized, Quantizer, check_K, smallest_palette_reaching
+from quantize.png_encoder import encode_indexed_png
 
 T = TypeVar("T")
 
@@ -233,7 +233,7 @@ def _comparison_writer(original: np.ndarray, png: bytes, figure_path: Path, left
     """A function that saves the original and the PNG (decoded from its bytes) side by side."""
     from matplotlib import pyplot as plt  # only the figure needs matplotlib (0.3 s to import)
 
-    from .plots import side_by_side
+    from course.plots import side_by_side
 
     file_format = _figure_format(figure_path)
     compressed = image_to_array(Image.open(io.BytesIO(png)))

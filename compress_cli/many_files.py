@@ -1,4 +1,4 @@
-"""Many files in one call: each compressed by :func:`quantize.compressor.compress_file`, N at a time.
+"""Many files in one call: each compressed by :func:`compress_cli.one_file.compress_file`, N at a time.
 
 The outputs are planned before any work (so that two inputs never write one output), then each
 file is compressed on its own, in this process (one at a time) or in a pool of N worker
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .blas_threads import one_blas_thread
-from .compressor import CompressedFile, CompressError, NotSmaller, TargetNotReached, compress_file, default_output_path
-from .termination import Terminated, raise_on_termination
-from .weighted_kmeans import CPUS, use_threads
+from compress_cli.one_file import CompressedFile, CompressError, NotSmaller, TargetNotReached, compress_file, default_output_path
+from compress_cli.termination import Terminated, raise_on_termination
+from quantize.threads import one_blas_thread
+from quantize.weighted_kmeans import CPUS, use_threads
 
 __all__ = ["FileJob", "FileOutcome", "BatchSummary", "plan_jobs", "compress_many"]
 
@@ -129,7 +129,7 @@ def compress_many(jobs: Sequence[FileJob], options: dict[str, Any], workers: int
     jobs : sequence of FileJob
         From :func:`plan_jobs`.
     options : dict
-        Keyword arguments of :func:`quantize.compressor.compress_file` for every file (``K``,
+        Keyword arguments of :func:`compress_cli.one_file.compress_file` for every file (``K``,
         ``seed``, ``force``, ``dithered``, ``min_psnr``, ``skip_if_larger``).
     workers : int, optional
         Files compressed at a time, each in a process of its own; 1 (the default) compresses them

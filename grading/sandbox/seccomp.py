@@ -12,7 +12,7 @@
   writable tmpfs counts: they fail with ``EPERM``.
 - **Leaving its processor.** The grader pins each learner's process to a processor of its own, so
   that a learner's threads compete only with each other, never with another submission's test
-  (:mod:`grading.learner_process`): ``sched_setaffinity`` fails with ``EPERM``.
+  (:mod:`grading.sandbox.learner_process`): ``sched_setaffinity`` fails with ``EPERM``.
 - A system call of another ABI (x32, or 32-bit calls on a 64-bit kernel) fails with ``EPERM``, so
   that no other numbering can slip past these checks. Everything else is allowed.
 

@@ -19,7 +19,7 @@ import re
 import numpy as np
 from matplotlib import pyplot as plt
 
-from .measure import best_seconds
+from course.measure import best_seconds
 
 __all__ = ["EXERCISES", "TooSlowForThisCell", "describe_figures", "explain_unfinished_work", "figure_description",
            "stop_if_too_slow"]

@@ -3,7 +3,7 @@
 Runs in the grading process only. Each judge returns None when the case passes, or the message
 the learner reads in the feedback: what is wrong and, where a typical mistake explains it, which.
 
-What is wrong with a result is decided by :mod:`quantize.mistakes`, which the public tests ask too:
+What is wrong with a result is decided by :mod:`course.mistakes`, which the public tests ask too:
 the two judge alike and name each mistake in the same words. Here the inputs are the hidden
 tests' and the right answer the reference solution's.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grading.source import ARGUMENT_NAMES
-from quantize.mistakes import centroids_problem, labels_problem
+from course.mistakes import centroids_problem, labels_problem
+from grading.instructor_notebook import ARGUMENT_NAMES
 
 __all__ = ["Outcome", "judge", "judge_speed", "describe_inputs", "speed_timeout"]
 

@@ -1,0 +1,1 @@
+"""The plumbing of ``compress.py``: one file, many files, stopping cleanly."""

@@ -1,0 +1,1 @@
+"""The learner's copy: which files ship, and the check that no solution leaks."""

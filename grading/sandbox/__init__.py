@@ -1,0 +1,1 @@
+"""The learner's process, sandboxed: bubblewrap, seccomp, limits, and the protocol to it."""
