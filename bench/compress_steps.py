@@ -36,7 +36,7 @@ from PIL import Image  # noqa: E402
 
 from bench.compress_vs_peers import BIG, machine  # noqa: E402
 from quantize import palette  # noqa: E402
-from quantize import indexed_image as quantizer_module  # noqa: E402
+from quantize import indexed_image  # noqa: E402
 from quantize.image_io import decode_image  # noqa: E402
 from quantize.indexed_image import Quantizer  # noqa: E402
 from quantize.png_encoder import encode_indexed_png  # noqa: E402
@@ -104,7 +104,7 @@ def timed_fit(stages: dict[str, float], colours: int, stack: contextlib.ExitStac
         finally:
             fits.append(time.perf_counter() - start)
 
-    stack.enter_context(mock.patch.object(quantizer_module, "fit_palette", fit))
+    stack.enter_context(mock.patch.object(indexed_image, "fit_palette", fit))
     return fits
 
 

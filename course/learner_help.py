@@ -19,7 +19,7 @@ import re
 import numpy as np
 from matplotlib import pyplot as plt
 
-from course.measure import best_seconds
+from course.measure import best_wall_seconds
 
 __all__ = ["EXERCISES", "TooSlowForThisCell", "describe_figures", "explain_unfinished_work", "figure_description",
            "stop_if_too_slow"]
@@ -116,8 +116,8 @@ def stop_if_too_slow(find_closest_centroids, compute_centroids, X: np.ndarray, K
     closest = means = 0.0
     for K in Ks:
         # Best of three calls (a first call pays for warming up), or of one that already takes a second.
-        closest += best_seconds(find_closest_centroids, (sample, sample[:K].astype(np.float64)), 3, enough=1.0)
-        means += best_seconds(compute_centroids, (sample, rng.integers(0, K, size=len(sample)), K), 3, enough=1.0)
+        closest += best_wall_seconds(find_closest_centroids, (sample, sample[:K].astype(np.float64)), 3, enough=1.0)
+        means += best_wall_seconds(compute_centroids, (sample, rng.integers(0, K, size=len(sample)), K), 3, enough=1.0)
     scale = len(X) / len(sample) * iterations * runs
     total = (closest + means) * scale
     if total <= max_seconds:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Agreement", "agreement", "assignment_memory", "best_seconds", "distortion", "race_assignment", "worst_square"]
+__all__ = ["Agreement", "agreement", "assignment_memory", "best_wall_seconds", "distortion", "race_assignment", "worst_square"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def agreement(X: np.ndarray, centroids_a: np.ndarray, idx_a: np.ndarray, centroi
                      distortion(X, np.asarray(centroids_b), np.asarray(idx_b)), tolerance)
 
 
-def best_seconds(function, args, repeat: int, enough: float = np.inf) -> float:
+def best_wall_seconds(function, args, repeat: int, enough: float = np.inf) -> float:
     """The best of ``repeat`` calls, or of fewer once one has taken ``enough`` seconds."""
     best = np.inf
     for _ in range(repeat):
@@ -95,11 +95,11 @@ def race_assignment(find_closest_centroids, X: np.ndarray, centroids: np.ndarray
                 best = min(best, np.sum((x - c) ** 2))
 
     sample = X[np.random.default_rng(seed).choice(len(X), size=min(loop_sample, len(X)), replace=False)]
-    loop = best_seconds(double_loop, (sample, centroids), 1) * len(X) / len(sample)
+    loop = best_wall_seconds(double_loop, (sample, centroids), 1) * len(X) / len(sample)
     return [
         (f"a Python loop over examples and centroids ({len(sample):,} pixels, scaled to {len(X):,})", loop),
-        ("your find_closest_centroids", best_seconds(find_closest_centroids, (X, centroids), 3, enough=1.0)),
-        ("scikit-learn's pairwise_distances_argmin", best_seconds(pairwise_distances_argmin, (X, centroids), 3)),
+        ("your find_closest_centroids", best_wall_seconds(find_closest_centroids, (X, centroids), 3, enough=1.0)),
+        ("scikit-learn's pairwise_distances_argmin", best_wall_seconds(pairwise_distances_argmin, (X, centroids), 3)),
     ]
 
 

@@ -203,7 +203,7 @@ def _grade(args) -> int:
     from grading.grade.scores import Limits, grade_all
     from grading.hidden_tests.suite import prepare_suite
     from grading.instructor_notebook import load_reference
-    from grading.outputs import write_atomically
+    from grading.outputs import replace_file
     from grading.release.learner_files import MissingLearnerFile, copy_public_files
 
     submissions = _find_submissions(args.submissions)
@@ -237,7 +237,7 @@ def _grade(args) -> int:
     write_feedback(results, args.out / "feedback")
     write_gradebook(results, args.out / "gradebook.csv")
     lines = f"{summary(results, time.monotonic() - started)}\n{isolation.description}"
-    write_atomically(args.out / "summary.txt", lines + "\n")
+    replace_file(args.out / "summary.txt", lines + "\n")
     print(lines)
     return 1 if any(r.internal_error for r in results) else 0
 

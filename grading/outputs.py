@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["replacing_folder", "write_atomically"]
+__all__ = ["replacing_folder", "replace_file"]
 
 
-def write_atomically(path: Path, data: str | bytes) -> None:
+def replace_file(path: Path, data: str | bytes) -> None:
     """Write ``data`` (text as UTF-8) to ``path``, replacing whatever is there.
 
     Through a temporary file in the same folder (created if needed), synced to disk, then a rename.

@@ -30,7 +30,7 @@ import numpy as np
 
 from quantize.colour_counts import bin_index
 from quantize.grouped_kmeans import group_points, grouped_assignment, grouped_lloyd, worth_grouping
-from quantize.weighted_kmeans import centre_means, kmeans_plus_plus, lloyd, median_cut, nearest_centre, swap_search
+from quantize.weighted_kmeans import centre_means, kmeans_plus_plus, lloyd, median_cut_centres, nearest_centre, swap_search
 
 __all__ = ["PaletteFit", "fit_palette"]
 
@@ -74,9 +74,9 @@ class PaletteFit:
 
 def _starts(points: np.ndarray, weights: np.ndarray, K: int, seed: int) -> list[np.ndarray]:
     """Starting centres to try: more of them for small K, where each run is cheap."""
-    starts = [median_cut(points, weights, K, principal_axis=True)]
+    starts = [median_cut_centres(points, weights, K, principal_axis=True)]
     if K <= 128:
-        starts.append(median_cut(points, weights, K, principal_axis=False))
+        starts.append(median_cut_centres(points, weights, K, principal_axis=False))
     if K <= 32:
         rng = np.random.default_rng(seed)
         starts += [kmeans_plus_plus(points, weights, K, rng) for _ in range(2)]

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["nearest_centre", "two_nearest", "centre_means", "lloyd", "swap_search", "median_cut",
+__all__ = ["nearest_centre", "two_nearest", "centre_means", "lloyd", "swap_search", "median_cut_centres",
            "kmeans_plus_plus"]
 
 CHUNK_ROWS = 4096
@@ -270,7 +270,7 @@ def swap_search(points: np.ndarray, weights: np.ndarray, centres: np.ndarray, ss
     return centres, sse
 
 
-def median_cut(points: np.ndarray, weights: np.ndarray, k: int, principal_axis: bool = True) -> np.ndarray:
+def median_cut_centres(points: np.ndarray, weights: np.ndarray, k: int, principal_axis: bool = True) -> np.ndarray:
     """Up to ``k`` centres by variance-based median cut: split the worst box until there are k.
 
     The box with the largest weighted sum of squared deviations is split, along the direction in

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from course.pillow_png import indexed_png_image
-from quantize import threads as blas_threads, colour_counts, png_encoder
+from quantize import colour_counts, png_encoder, threads
 from quantize import weighted_kmeans as wk
 from quantize.colour_counts import colour_histogram
 from quantize.palette import _grey_palette, fit_palette
@@ -121,9 +121,9 @@ def test_median_cut_and_kmeans_plus_plus():
     points = RNG.random((300, 3)) * 255
     weights = RNG.integers(1, 5, 300).astype(float)
     for principal in (True, False):
-        centres = wk.median_cut(points, weights, 16, principal_axis=principal)
+        centres = wk.median_cut_centres(points, weights, 16, principal_axis=principal)
         assert centres.shape == (16, 3) and len(np.unique(centres, axis=0)) == 16
-    assert len(wk.median_cut(points[:3], weights[:3], 8)) == 3  # no more boxes than points
+    assert len(wk.median_cut_centres(points[:3], weights[:3], 8)) == 3  # no more boxes than points
     a = wk.kmeans_plus_plus(points, weights, 10, np.random.default_rng(5))
     b = wk.kmeans_plus_plus(points, weights, 10, np.random.default_rng(5))
     assert np.array_equal(a, b) and len(np.unique(a, axis=0)) == 10
@@ -250,7 +250,7 @@ print(*before, *blas_threads())
 
 @pytest.mark.parametrize("exported", [None, "2"])
 def test_one_blas_thread_unless_the_user_chose(exported):
-    env = {k: v for k, v in os.environ.items() if k not in blas_threads.USER_SETTINGS}  # make test sets them
+    env = {k: v for k, v in os.environ.items() if k not in threads.USER_SETTINGS}  # make test sets them
     if exported:
         env["OPENBLAS_NUM_THREADS"] = exported
     done = subprocess.run([sys.executable, "-c", BLAS_THREADS_SCRIPT], env=env, capture_output=True, text=True,

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from compress_cli.one_file import TargetNotReached, compress_file
-from quantize import indexed_image as quantizer
+from quantize import indexed_image
 from quantize.indexed_image import Quantizer, quantize_pixels, smallest_palette_reaching
 from tests.test_compress_cli import assert_one_error_line, run_main
 
@@ -43,8 +43,8 @@ def test_lossless_reaches_any_target():
 
 def test_the_colours_are_counted_once(monkeypatch):
     calls = []
-    real = quantizer.colour_histogram
-    monkeypatch.setattr(quantizer, "colour_histogram", lambda pixels: calls.append(1) or real(pixels))
+    real = indexed_image.colour_histogram
+    monkeypatch.setattr(indexed_image, "colour_histogram", lambda pixels: calls.append(1) or real(pixels))
     tried = []
     smallest_palette_reaching(Quantizer(cat()), 33.0, 256, finish=lambda q: tried.append(len(q.palette)) or q)
     assert len(calls) == 1 and len(tried) >= 8  # 256, then a bisection over 1..256

@@ -13,7 +13,7 @@ import pytest
 
 from grading.grade.gradebook import feedback_file, spreadsheet_text
 from grading.instructor_notebook import SOURCE_NOTEBOOK
-from grading.outputs import write_atomically
+from grading.outputs import replace_file
 from grading.sandbox import seccomp
 from grading.sandbox.exchange import RESULT_BYTES, Exchange
 from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, answered
@@ -163,7 +163,7 @@ def test_the_exchange_sees_inputs_changed_in_its_memory_and_reads_only_plain_res
 
 def test_a_file_takes_the_place_of_a_folder_in_its_way(tmp_path):
     (tmp_path / "gradebook.csv" / "inside").mkdir(parents=True)
-    write_atomically(tmp_path / "gradebook.csv", "a,b\n")
+    replace_file(tmp_path / "gradebook.csv", "a,b\n")
     assert (tmp_path / "gradebook.csv").read_text() == "a,b\n"
     assert [p.name for p in tmp_path.iterdir()] == ["gradebook.csv"]
 

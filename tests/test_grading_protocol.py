@@ -27,7 +27,7 @@ import pytest
 from grading.sandbox import bubblewrap
 
 from grading import settings
-from grading.grade.learner_session import Session, WorkerCrashed, WorkerTimeout
+from grading.grade.learner_session import LearnerCrashed, LearnerTimeout, Session
 from grading.grade.submission import extract
 from grading.instructor_notebook import SOURCE_NOTEBOOK
 from grading.release.learner_files import copy_public_files
@@ -108,7 +108,7 @@ def test_a_learner_process_that_stops_reading_cannot_hold_the_grader(isolation, 
     X, C = np.random.default_rng(0).random((50, 3)), np.random.default_rng(1).random((4, 3))
     started = time.monotonic()
     try:
-        with pytest.raises((WorkerTimeout, WorkerCrashed)):
+        with pytest.raises((LearnerTimeout, LearnerCrashed)):
             for _ in range(100):  # a few dozen requests fill a 4 KiB pipe nobody reads
                 session.call("find_closest_centroids", (X, C), 3)
     finally:

@@ -20,7 +20,7 @@ from pathlib import Path
 from grading.grade.scores import SubmissionResult
 from grading.grade.text import markdown
 from grading.instructor_notebook import GRADED_FUNCTIONS
-from grading.outputs import replacing_folder, write_atomically
+from grading.outputs import replacing_folder, replace_file
 
 __all__ = ["COLUMNS", "STATUSES", "feedback", "feedback_file", "points", "spreadsheet_text", "summary", "write_feedback", "write_gradebook"]
 
@@ -63,7 +63,7 @@ def write_gradebook(results: list[SubmissionResult], path: Path) -> None:
             result.status,
             spreadsheet_text(" ".join(result.message.splitlines())),
         ])
-    write_atomically(path, buffer.getvalue())
+    replace_file(path, buffer.getvalue())
 
 
 def feedback(result: SubmissionResult) -> str:

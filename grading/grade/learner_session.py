@@ -19,9 +19,9 @@ from grading.hidden_tests.checks import Outcome
 from grading.instructor_notebook import ARGUMENT_NAMES
 from grading.release.learner_files import tool_module_names
 from grading.sandbox.exchange import Exchange
-from grading.sandbox.learner_process import Isolation, LearnerProcess, WorkerCrashed, WorkerTimeout
+from grading.sandbox.learner_process import Isolation, LearnerProcess, LearnerCrashed, LearnerTimeout
 
-__all__ = ["EXCERPT_CHARACTERS", "Session", "WorkerCrashed", "WorkerTimeout", "excerpt"]
+__all__ = ["EXCERPT_CHARACTERS", "Session", "LearnerCrashed", "LearnerTimeout", "excerpt"]
 
 # The most of any text from the learner's process that reaches the feedback: enough for an
 # exception's message, too little to carry files out.
@@ -108,13 +108,13 @@ class Session:
 
         Raises
         ------
-        WorkerTimeout, WorkerCrashed
+        LearnerTimeout, LearnerCrashed
             The definitions did not finish in time, or the process died running them.
         """
         process = LearnerProcess(self.isolation, self.folder, self.public_dir, self.exchange.fd, *self.limits)
         try:
             reply = process.request(self._definition, timeout)
-        except (WorkerTimeout, WorkerCrashed):
+        except (LearnerTimeout, LearnerCrashed):
             process.kill()
             raise
         self.process = process
@@ -145,7 +145,7 @@ class Session:
 
         Raises
         ------
-        WorkerTimeout, WorkerCrashed
+        LearnerTimeout, LearnerCrashed
             The process has then been stopped: :meth:`start` again before the next call.
         """
         args = self.exchange.put(ARGUMENT_NAMES[function], case)
@@ -155,7 +155,7 @@ class Session:
             # Stopped from its reply to the next request (LearnerProcess.request): no thread of the
             # learner's changes the result or the inputs while they are read, nor works off the clock.
             reply = self.process.request(request, timeout)
-        except (WorkerTimeout, WorkerCrashed):
+        except (LearnerTimeout, LearnerCrashed):
             self.process = None
             raise
         return self._outcome(reply, self.process.cpu_seconds() - before)

@@ -43,10 +43,10 @@ from pathlib import Path
 from typing import Callable
 
 from grading import settings
-from grading.grade.learner_session import Session, WorkerCrashed, WorkerTimeout
+from grading.grade.learner_session import LearnerCrashed, LearnerTimeout, Session
 from grading.grade.submission import Extraction, InvalidSubmission, extract, read_submission
 from grading.hidden_tests.checks import describe_inputs, judge, judge_speed, speed_timeout
-from grading.hidden_tests.suite import TIMING_BUDGET, PreparedTest, input_bytes, time_once
+from grading.hidden_tests.suite import TIMING_BUDGET, PreparedTest, input_bytes, reference_thread_seconds
 from grading.instructor_notebook import GRADED_FUNCTIONS
 from grading.sandbox.learner_process import Isolation
 
@@ -184,15 +184,15 @@ def _run_test(session: Session, prepared: PreparedTest, timeout: float, cut_by_d
             since = None
             if speed:  # the learner's clock starts first: its threads get no free time while the reference runs
                 since = session.cpu_seconds()
-                reference_seconds.append(time_once(prepared.reference, case))
+                reference_seconds.append(reference_thread_seconds(prepared.reference, case))
             outcome = session.call(test.function, case, max(0.0, deadline - time.monotonic()), since)
-        except WorkerTimeout:
+        except LearnerTimeout:
             if speed and not cut_by_deadline:
                 return result(False, speed_timeout(test.function, timeout, reference_seconds[-1], settings.SPEED_MAX_RATIO))
             return result(False, (
                 f"{test.function} did not finish within {timeout:.1f} s on {describe_inputs(test.function, case)} and was "
                 "stopped: an endless loop, or a loop far too slow for this input?"), "timeout")
-        except WorkerCrashed as crash:
+        except LearnerCrashed as crash:
             return result(False, (
                 f"The process running {test.function} {crash}, on {describe_inputs(test.function, case)}. "
                 "No result, so no points for this test."), "crash")
@@ -271,13 +271,13 @@ class _SubmissionGrading:
         restart = self.session.problems is not None  # the graded cells ran before: only time can be short now
         try:
             self.session.start(timeout)
-        except WorkerTimeout:
+        except LearnerTimeout:
             if restart and timeout < self.limits.per_test:
                 return self._out_of_time()
             self._problem("timeout", f"running the graded cells did not finish within {timeout:.1f} s")
             self.cannot_define = (f"running your graded cells (and their imports) did not finish within {timeout:.1f} s: "
                                   "keep only your functions in the exercise cells")
-        except WorkerCrashed as crash:
+        except LearnerCrashed as crash:
             self._problem("error", f"the learner's process {crash} while the graded cells ran")
             self.cannot_define = f"the process running your graded cells {crash}"
         else:

@@ -20,7 +20,7 @@ from grading.hidden_tests.cases import HiddenTest, tests_for
 from grading.instructor_notebook import GRADED_FUNCTIONS
 from grading.sandbox.exchange import array_bytes
 
-__all__ = ["PreparedTest", "TIMING_BUDGET", "input_bytes", "prepare_suite", "time_once"]
+__all__ = ["PreparedTest", "TIMING_BUDGET", "input_bytes", "prepare_suite", "reference_thread_seconds"]
 
 # Speed tests: a run each of the learner's function and the reference on each case (at most
 # SPEED_CASES), and no new case once this many seconds have gone; the best of each is compared.
@@ -56,7 +56,7 @@ def _copies(args: tuple) -> tuple:
     return tuple(np.array(a) if isinstance(a, np.ndarray) else a for a in args)
 
 
-def time_once(function: Callable, args: tuple) -> float:
+def reference_thread_seconds(function: Callable, args: tuple) -> float:
     """Processor seconds one call takes in this thread, on fresh copies of ``args`` (made before the clock starts).
 
     Processor time, like the learner's process measures it: waiting for a core held by another

@@ -31,9 +31,9 @@ from pathlib import Path
 
 from grading.sandbox import bubblewrap, process_tree, task_limit
 
-__all__ = ["Isolation", "LearnerProcess", "WorkerCrashed", "WorkerTimeout"]
+__all__ = ["Isolation", "LearnerProcess", "LearnerCrashed", "LearnerTimeout"]
 
-WORKER_SCRIPT = Path(__file__).with_name("learner_main.py")
+LEARNER_MAIN = Path(__file__).with_name("learner_main.py")
 MAX_REPLY_BYTES = 1024**2  # replies are short JSON; anything longer is not the worker speaking
 POLL_SECONDS = 0.25  # how often a silent worker is checked for having exited
 SANDBOX_THREADS = 64  # tasks of one learner process: its processes and their threads (as root, by a pids cgroup)
@@ -43,11 +43,11 @@ _PAUSE_ROUNDS = 20  # readings of the tree until no new process shows: each catc
 STOP_SECONDS = 10.0
 
 
-class WorkerTimeout(Exception):
+class LearnerTimeout(Exception):
     """The worker did not reply in time; it has been killed."""
 
 
-class WorkerCrashed(Exception):
+class LearnerCrashed(Exception):
     """The worker exited or broke the protocol; the message says how, for the learner."""
 
 
@@ -133,7 +133,7 @@ class LearnerProcess:
             # process of the grader's user.
             limits = [str(memory), str(disk), str(resource.RLIM_INFINITY)]
             folder.mkdir(parents=True, exist_ok=True)
-            argv = [sys.executable, "-I", str(WORKER_SCRIPT), *limits, str(public_dir), str(exchange_fd)]
+            argv = [sys.executable, "-I", str(LEARNER_MAIN), *limits, str(public_dir), str(exchange_fd)]
             self.process = self._popen(argv, (exchange_fd,), folder, _plain_environment(folder))
 
     def _popen(self, argv: list[str], fds: tuple[int, ...], cwd: Path | None, env: dict[str, str]) -> subprocess.Popen:
@@ -163,9 +163,9 @@ class LearnerProcess:
 
         Raises
         ------
-        WorkerTimeout
+        LearnerTimeout
             No reply in time (the worker is killed).
-        WorkerCrashed
+        LearnerCrashed
             The worker exited, or replied with something that is not one JSON line.
         """
         deadline = time.monotonic() + timeout
@@ -179,7 +179,7 @@ class LearnerProcess:
             reply = None
         if not isinstance(reply, dict):
             self.kill()
-            raise WorkerCrashed("sent a reply the grader could not read")
+            raise LearnerCrashed("sent a reply the grader could not read")
         return reply
 
     def _ready(self, fd: int, deadline: float, write: bool) -> bool:
@@ -191,9 +191,9 @@ class LearnerProcess:
 
         Raises
         ------
-        WorkerTimeout
+        LearnerTimeout
             Past the deadline, and still not ready (the worker is killed).
-        WorkerCrashed
+        LearnerCrashed
             The worker has exited (a process it started may hold the pipe open after it died).
         """
         remaining = deadline - time.monotonic()
@@ -203,9 +203,9 @@ class LearnerProcess:
             return True
         if remaining <= 0:
             self.kill()
-            raise WorkerTimeout()
+            raise LearnerTimeout()
         if self.process.poll() is not None:
-            raise WorkerCrashed(self._exit_description())
+            raise LearnerCrashed(self._exit_description())
         return False
 
     def _write(self, data: bytes, deadline: float) -> None:
@@ -220,7 +220,7 @@ class LearnerProcess:
             except BlockingIOError:
                 continue
             except OSError:  # the pipe is broken: the worker is gone
-                raise WorkerCrashed(self._exit_description()) from None
+                raise LearnerCrashed(self._exit_description()) from None
 
     def _read_line(self, deadline: float) -> bytes:
         fd = self.process.stdout.fileno()
@@ -229,11 +229,11 @@ class LearnerProcess:
                 continue
             chunk = os.read(fd, 65536)
             if not chunk:
-                raise WorkerCrashed(self._exit_description())
+                raise LearnerCrashed(self._exit_description())
             self._buffer += chunk
             if len(self._buffer) > MAX_REPLY_BYTES:
                 self.kill()
-                raise WorkerCrashed("sent a reply far longer than any the grader expects")
+                raise LearnerCrashed("sent a reply far longer than any the grader expects")
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line
 
@@ -273,7 +273,7 @@ class LearnerProcess:
 
         Raises
         ------
-        WorkerCrashed
+        LearnerCrashed
             It could not be stopped (it has been killed).
         """
         self._paused = []
@@ -285,7 +285,7 @@ class LearnerProcess:
             if not process_tree.stop(new, timeout=STOP_SECONDS):
                 break
         self.kill()
-        raise WorkerCrashed("could not be stopped to read its result")
+        raise LearnerCrashed("could not be stopped to read its result")
 
     def resume(self) -> None:
         """Let the processes :meth:`pause` stopped run again."""
