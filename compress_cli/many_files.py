@@ -26,8 +26,7 @@ from typing import Any
 
 from compress_cli.one_file import CompressedFile, CompressError, NotSmaller, TargetNotReached, compress_file, default_output_path
 from compress_cli.termination import Terminated, raise_on_termination
-from quantize.threads import one_blas_thread
-from quantize.weighted_kmeans import CPUS, use_threads
+from quantize.threads import CPUS, one_blas_thread, use_threads
 
 __all__ = ["FileJob", "FileOutcome", "BatchSummary", "plan_jobs", "compress_many"]
 

@@ -7,7 +7,7 @@ before any work, read the image (:mod:`quantize.image_io`), quantise it
 file it was asked for, or none (:class:`quantize.atomic_files.StagedFiles`). It returns a
 :class:`CompressedFile`, the report the command prints.
 
-Three outcomes write nothing and raise a :class:`~quantize.indexed_image.CompressError`: a mistake
+Three outcomes write nothing and raise a :class:`CompressError`: a mistake
 (the plain class), a PSNR target out of reach (:class:`TargetNotReached`), and a result no
 smaller than the input when that was asked for (:class:`NotSmaller`).
 """
@@ -29,13 +29,17 @@ from PIL import Image
 from quantize.atomic_files import StagedFiles
 from quantize.dithering import dither
 from quantize.image_io import DecodedImage, ImageReadError, decode_image, image_to_array
-from quantize.indexed_image import CompressError, Quantized, Quantizer, check_K, smallest_palette_reaching
+from quantize.indexed_image import Quantized, Quantizer, check_K, smallest_palette_reaching
 from quantize.png_encoder import encode_indexed_png
 
 T = TypeVar("T")
 
 __all__ = ["CompressError", "TargetNotReached", "NotSmaller", "CompressedFile", "compress_file",
            "default_output_path", "check_options", "check_destinations"]
+
+
+class CompressError(ValueError):
+    """A mistake by the user (bad input, K out of range, an output that exists...): one line."""
 
 
 class TargetNotReached(CompressError):
@@ -150,7 +154,10 @@ def _exists(path: Path) -> str:
 
 def check_options(K: int, seed: int = 0, min_psnr: float | None = None) -> None:
     """Raise :class:`CompressError` for K, seed or PSNR target out of range (once, before many files)."""
-    check_K(K)
+    try:
+        check_K(K)
+    except ValueError as exc:
+        raise CompressError(str(exc)) from None
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise CompressError(f"the seed must be a non-negative whole number, got {seed!r}")
     if min_psnr is not None and not (isinstance(min_psnr, (int, float)) and 0 < min_psnr < math.inf):

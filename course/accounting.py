@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from course.pillow_png import indexed_png_image, png_save_options
+from quantize.indexed_arrays import psnr_from_mse
 
 __all__ = [
     "BITS_PER_TRUE_COLOUR_PIXEL",
@@ -30,7 +31,6 @@ __all__ = [
     "rgb_png_bytes",
     "indexed_png_bytes",
     "psnr",
-    "psnr_from_mse",
     "CompressionReport",
     "compression_report",
 ]
@@ -172,13 +172,6 @@ def psnr(original: np.ndarray, compressed: np.ndarray, peak: float = 1.0) -> flo
     if original.shape != compressed.shape:
         raise ValueError(f"shapes differ: {original.shape} and {compressed.shape}")
     return psnr_from_mse(float(np.mean((original - compressed) ** 2)), peak)
-
-
-def psnr_from_mse(mse: float, peak: float = 1.0) -> float:
-    """``10 log10(peak^2 / MSE)`` in dB, from a mean squared error already known; ``inf`` for 0."""
-    if mse == 0:
-        return math.inf
-    return float(10.0 * np.log10(peak**2 / mse))
 
 
 @dataclass(frozen=True)

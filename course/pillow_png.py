@@ -12,16 +12,9 @@ import zlib
 import numpy as np
 from PIL import Image
 
-__all__ = ["checked_indexed_image", "indexed_png_image", "png_save_options"]
+from quantize.indexed_arrays import checked_indexed_image
 
-
-def checked_indexed_image(indices: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(H, W)`` indices and a ``(k, 3 or 4)`` palette of 1 to 256 entries as contiguous uint8, or ValueError."""
-    indices = np.ascontiguousarray(indices, dtype=np.uint8)
-    palette = np.asarray(palette, dtype=np.uint8)
-    if indices.ndim != 2 or palette.ndim != 2 or palette.shape[1] not in (3, 4) or not 1 <= len(palette) <= 256:
-        raise ValueError(f"need (H, W) indices and a (k, 3 or 4) palette, got {indices.shape} and {palette.shape}")
-    return indices, palette
+__all__ = ["indexed_png_image", "png_save_options"]
 
 
 def indexed_png_image(indices: np.ndarray, palette: np.ndarray) -> Image.Image:

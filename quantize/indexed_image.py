@@ -20,15 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course.accounting import psnr_from_mse
 from quantize.colour_counts import colour_histogram
+from quantize.indexed_arrays import psnr_from_mse
 from quantize.palette import fit_palette
 
-__all__ = ["CompressError", "Quantized", "Quantizer", "quantize_pixels", "smallest_palette_reaching", "check_K"]
-
-
-class CompressError(ValueError):
-    """A mistake by the user (bad input, K out of range, an output that exists...): one line."""
+__all__ = ["Quantized", "Quantizer", "quantize_pixels", "smallest_palette_reaching", "check_K"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,9 +70,12 @@ class Quantized:
 
 
 def check_K(K: int) -> int:
-    """``K`` as an int, or :class:`CompressError` unless it is a whole number from 1 to 256."""
+    """``K`` as an int, or ValueError (one line, for a user) unless it is a whole number from 1 to 256.
+
+    The engine checks K here, once, in :meth:`Quantizer.quantize`, which every fit goes through.
+    """
     if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not 1 <= K <= 256:
-        raise CompressError(f"K must be a whole number from 1 to 256 (a PNG palette's size), got {K!r}")
+        raise ValueError(f"K must be a whole number from 1 to 256 (a PNG palette's size), got {K!r}")
     return int(K)
 
 
@@ -168,9 +167,8 @@ def quantize_pixels(pixels: np.ndarray, K: int, seed: int = 0) -> Quantized:
 
     ``Quantizer(pixels).quantize(K, seed)``: ``pixels`` is ``(H, W, 3)`` or ``(H, W, 4)`` uint8,
     K from 1 to 256; the same input, K and seed give the same result. An image with at most K
-    colours is kept exactly (``lossless``). Raises :class:`CompressError` if K is out of range.
+    colours is kept exactly (``lossless``). Raises ValueError if K is out of range.
     """
-    K = check_K(K)
     return Quantizer(pixels).quantize(K, seed)
 
 
@@ -205,7 +203,6 @@ def smallest_palette_reaching(quantizer: Quantizer, min_psnr: float, K: int, see
     reached : bool
         Whether ``quantized.psnr >= min_psnr``.
     """
-    K = check_K(K)
     finish = finish or (lambda quantized: quantized)
     best = finish(quantizer.quantize(K, seed))
     if best.psnr < min_psnr:

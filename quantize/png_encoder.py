@@ -27,8 +27,8 @@ import zlib
 import deflate
 import numpy as np
 
-from course.pillow_png import checked_indexed_image
 from quantize.atomic_files import write_atomically
+from quantize.indexed_arrays import checked_indexed_image
 
 __all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "choose_layout", "encode_indexed_png",
            "write_indexed_png"]

@@ -1,11 +1,12 @@
-"""numpy's BLAS held to one thread: set here, once, for the command and each of its workers.
+"""The engine's threads: numpy's BLAS held to one, and the engine's own, one a core.
 
 The clustering makes thousands of small matrix products, which a second BLAS thread does not
 speed up; on a busy machine OpenBLAS's idle threads, spinning, made them many times slower
-(docs/compress.md, "Why it is built this way"). The library shares large assignments between
-threads of its own instead (:func:`quantize.weighted_kmeans.use_threads`).
+(docs/compress.md, "Why it is built this way"). So the command and each of its workers hold the
+BLAS to one thread (:func:`one_blas_thread`), and the engine shares large assignments between
+threads of its own instead, at most :func:`engine_threads` of them (:func:`use_threads` sets it).
 
-threadpoolctl (installed with scikit-learn) sets the limit in the running process, whichever
+threadpoolctl (installed with scikit-learn) sets the BLAS limit in the running process, whichever
 BLAS numpy loaded (OpenBLAS, MKL, BLIS...), so it needs no environment variable set before numpy
 is imported. A thread count the user exported for the BLAS wins.
 """
@@ -14,10 +15,13 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["one_blas_thread"]
+__all__ = ["CPUS", "engine_threads", "one_blas_thread", "use_threads"]
 
 # Environment variables by which a user chooses the BLAS's threads; if any is set, it is obeyed.
 USER_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+# Cores this process may use (a container or taskset may allow fewer than the machine has).
+CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+_engine_threads = CPUS
 
 
 def one_blas_thread() -> None:
@@ -27,3 +31,18 @@ def one_blas_thread() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")  # stays in force: not used as a context manager
+
+
+def use_threads(count: int) -> None:
+    """Share large assignments between at most ``count`` threads (default: one a core).
+
+    A process that is one of N working side by side (``compress.py -j N``) takes its share of
+    the cores, so that N processes do not run N times as many threads as there are cores.
+    """
+    global _engine_threads
+    _engine_threads = max(1, int(count))
+
+
+def engine_threads() -> int:
+    """How many threads the engine may share a large assignment between (:func:`use_threads`)."""
+    return _engine_threads

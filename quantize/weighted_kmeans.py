@@ -14,36 +14,24 @@ way"):
   error is about 0.02 in squared distance and only flips exact near-ties); the distance that is
   reported is recomputed from the difference to the chosen centre, which has no cancellation;
 - centre updates are ``np.bincount`` with weights, one call a coordinate;
-- large assignments are split between threads, one a core (:func:`use_threads`): matrix
+- large assignments are split between threads, one a core (:func:`quantize.threads.use_threads`): matrix
   products this small gain nothing from a multi-threaded BLAS, whose idle threads spin
   (``compress.py`` runs with one BLAS thread), but threads that each take a share of the rows do.
 """
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from quantize.threads import engine_threads
 
 __all__ = ["nearest_centre", "two_nearest", "centre_means", "lloyd", "swap_search", "median_cut_centres",
            "kmeans_plus_plus"]
 
 CHUNK_ROWS = 4096
 _FLOAT64_MAX_K = 32  # up to this many centres, nearest_centre compares float64 distances
-# Cores this process may use (a container or taskset may allow fewer than the machine has).
-CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-_threads = CPUS
-
-
-def use_threads(count: int) -> None:
-    """Share large assignments between at most ``count`` threads (default: one a core).
-
-    A process that is one of N working side by side (``compress.py -j N``) takes its share of
-    the cores, so that N processes do not run N times as many threads as there are cores.
-    """
-    global _threads
-    _threads = max(1, int(count))
 
 
 def nearest_centre(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +71,7 @@ def nearest_centre(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray,
 
     # numpy releases the GIL in the product and in argmin, so threads share the rows: every row
     # is independent, hence the result is the same for any number of threads.
-    workers = min(_threads, len(points) // (8 * CHUNK_ROWS))
+    workers = min(engine_threads(), len(points) // (8 * CHUNK_ROWS))
     if workers > 1:
         bounds = np.linspace(0, len(points), workers + 1).astype(int) // CHUNK_ROWS * CHUNK_ROWS
         bounds[-1] = len(points)

@@ -223,12 +223,12 @@ def test_the_thread_count_does_not_change_the_assignment():
     points = RNG.random((300_000, 3)).astype(np.float32) * 255  # enough rows for several threads
     centres = RNG.random((64, 3)) * 255
     try:
-        wk.use_threads(1)
+        threads.use_threads(1)
         one = wk.nearest_centre(points, centres)
-        wk.use_threads(4)
+        threads.use_threads(4)
         four = wk.nearest_centre(points, centres)
     finally:
-        wk.use_threads(wk.CPUS)
+        threads.use_threads(threads.CPUS)
     assert np.array_equal(one[0], four[0]) and np.array_equal(one[1], four[1])
 
 

@@ -17,14 +17,14 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from grading.grade.scores import SubmissionResult
+from grading.grade.scores import Problem, Status, SubmissionResult
 from grading.grade.text import markdown
 from grading.instructor_notebook import GRADED_FUNCTIONS
 from grading.outputs import replacing_folder, replace_file
 
 __all__ = ["COLUMNS", "STATUSES", "feedback", "feedback_file", "points", "spreadsheet_text", "summary", "write_feedback", "write_gradebook"]
 
-STATUSES = ("ok", "error", "timeout", "invalid")
+STATUSES = tuple(Status)
 COLUMNS = ("submission", *GRADED_FUNCTIONS, "total", "max_total", "status", "message")
 
 
@@ -79,7 +79,7 @@ def feedback(result: SubmissionResult) -> str:
         f"**Score: {points(result.total)} / {points(result.max_total)}** (grading status: {result.status})",
         "",
     ]
-    if result.status == "invalid" and not result.notes:
+    if result.status == Status.INVALID and not result.notes:
         lines += [f"Your notebook could not be graded: {markdown(result.message)}.", ""]
     if result.notes or result.problems:
         lines += ["## How your notebook was read", ""]
@@ -92,7 +92,7 @@ def feedback(result: SubmissionResult) -> str:
         lines += [f"## {function}: {points(result.points(function))} / {points(result.max_points(function))}", "",
                   f"{passed} of {len(tests)} tests passed.", ""]
         for test in tests:
-            verdict = "passed" if test.passed else ("not run" if test.problem == "not run" else "FAILED")
+            verdict = "passed" if test.passed else ("not run" if test.problem == Problem.NOT_RUN else "FAILED")
             lines.append(f"- **{verdict}** ({points(test.points)} / {points(test.max_points)}): {markdown(test.title)}")
             if test.message:
                 lines += ["", *(f"  > {markdown(line)}" for line in test.message.splitlines()), ""]
@@ -139,7 +139,7 @@ def summary(results: list[SubmissionResult], seconds: float) -> str:
     mean = sum(r.total for r in results) / len(results)
     top = max(r.max_total for r in results)
     statuses = Counter(r.status for r in results)
-    failing = sum(1 for r in results if r.status == "ok" and r.total < r.max_total)
+    failing = sum(1 for r in results if r.status == Status.OK and r.total < r.max_total)
     by_status = ", ".join(f"{statuses[s]} {s}" for s in STATUSES)
     return (f"graded {len(results)} submission{'s' * (len(results) != 1)} in {seconds:.1f} s: mean {points(mean)} / {points(top)}; "
             f"{by_status}; {failing} ok with failed tests")

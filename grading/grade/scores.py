@@ -39,6 +39,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Callable
 
@@ -50,7 +51,7 @@ from grading.hidden_tests.suite import TIMING_BUDGET, PreparedTest, input_bytes,
 from grading.instructor_notebook import GRADED_FUNCTIONS
 from grading.sandbox.learner_process import Isolation
 
-__all__ = ["Limits", "SubmissionResult", "TestResult", "grade_all", "grade_submission"]
+__all__ = ["Limits", "Problem", "Status", "SubmissionResult", "TestResult", "grade_all", "grade_submission"]
 
 # Below this many seconds left, a test is not started: it could not even start a process.
 MIN_SECONDS_FOR_A_TEST = 0.2
@@ -80,6 +81,28 @@ class Limits:
         return self.timeout * settings.TEST_TIME_SHARE
 
 
+class Status(StrEnum):
+    """A submission's grading status, as the gradebook writes it; the worst of its problems."""
+
+    OK = "ok"
+    ERROR = "error"  # its code raised or its process crashed
+    TIMEOUT = "timeout"  # something did not finish in time
+    INVALID = "invalid"  # the notebook could not be read, or a graded function is defined nowhere
+
+
+# From worst to least bad: a submission's status is the first of these it has a problem of.
+_WORST_FIRST = (Status.INVALID, Status.TIMEOUT, Status.ERROR)
+
+
+class Problem(StrEnum):
+    """What kept one hidden test from a verdict on the learner's answer."""
+
+    NONE = ""
+    TIMEOUT = "timeout"
+    CRASH = "crash"
+    NOT_RUN = "not run"
+
+
 @dataclass
 class TestResult:
     """One hidden test's result for one submission.
@@ -92,8 +115,7 @@ class TestResult:
     passed : bool
     message : str
         Learner-facing: why it failed, or (speed tests) the time it took.
-    problem : str
-        ``""``, ``"timeout"``, ``"crash"`` or ``"not run"``.
+    problem : Problem
     """
 
     id: str
@@ -103,7 +125,7 @@ class TestResult:
     max_points: float
     passed: bool
     message: str = ""
-    problem: str = ""
+    problem: Problem = Problem.NONE
 
 
 @dataclass
@@ -114,8 +136,7 @@ class SubmissionResult:
     ----------
     name : str
         The submission's name (gradebook row, feedback file).
-    status : str
-        ``ok``, ``error``, ``timeout`` or ``invalid``.
+    status : Status
     message : str
         One line for the gradebook.
     tests : list of TestResult
@@ -131,7 +152,7 @@ class SubmissionResult:
     """
 
     name: str
-    status: str = "ok"
+    status: Status = Status.OK
     message: str = ""
     tests: list[TestResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -156,7 +177,7 @@ class SubmissionResult:
 
 def _not_run(prepared: PreparedTest, why: str) -> TestResult:
     test = prepared.test
-    return TestResult(test.id, test.function, test.title, 0.0, prepared.max_points, False, why, "not run")
+    return TestResult(test.id, test.function, test.title, 0.0, prepared.max_points, False, why, Problem.NOT_RUN)
 
 
 def _run_test(session: Session, prepared: PreparedTest, timeout: float, cut_by_deadline: bool) -> TestResult:
@@ -172,7 +193,7 @@ def _run_test(session: Session, prepared: PreparedTest, timeout: float, cut_by_d
     speed = test.check == "speed"
     learner_seconds, reference_seconds = [], []
 
-    def result(passed: bool, message: str = "", problem: str = "") -> TestResult:
+    def result(passed: bool, message: str = "", problem: Problem = Problem.NONE) -> TestResult:
         points = prepared.max_points if passed else 0.0
         return TestResult(test.id, test.function, test.title, points, prepared.max_points, passed, message, problem)
 
@@ -191,11 +212,11 @@ def _run_test(session: Session, prepared: PreparedTest, timeout: float, cut_by_d
                 return result(False, speed_timeout(test.function, timeout, reference_seconds[-1], settings.SPEED_MAX_RATIO))
             return result(False, (
                 f"{test.function} did not finish within {timeout:.1f} s on {describe_inputs(test.function, case)} and was "
-                "stopped: an endless loop, or a loop far too slow for this input?"), "timeout")
+                "stopped: an endless loop, or a loop far too slow for this input?"), Problem.TIMEOUT)
         except LearnerCrashed as crash:
             return result(False, (
                 f"The process running {test.function} {crash}, on {describe_inputs(test.function, case)}. "
-                "No result, so no points for this test."), "crash")
+                "No result, so no points for this test."), Problem.CRASH)
         message = judge(test.check, test.function, case, expected, outcome)
         if message:
             return result(False, message)
@@ -220,10 +241,10 @@ class _SubmissionGrading:
         self.missing = extraction.missing
         self.suite, self.session, self.limits = suite, session, limits
         self.deadline = started + limits.timeout
-        self.first_problem: dict[str, str] = {}  # status ("invalid", "timeout", "error") -> gradebook message
-        self.cannot_define = ""  # why no learner process can define the functions, once that is known
+        self.first_problem: dict[Status, str] = {}  # the gradebook's message for each status a problem gave
+        self.cannot_define: str | None = None  # why no learner process can define the functions, once known
         for function in self.missing:
-            self._problem("invalid", f"no cell of the notebook defines {function}")
+            self._problem(Status.INVALID, f"no cell of the notebook defines {function}")
 
     def run(self) -> SubmissionResult:
         for function in GRADED_FUNCTIONS:
@@ -237,18 +258,18 @@ class _SubmissionGrading:
                 timeout = min(self.limits.per_test, remaining)
                 tested = _run_test(self.session, prepared, timeout, cut_by_deadline=remaining < self.limits.per_test)
                 self.result.tests.append(tested)
-                failures_in_a_row = failures_in_a_row + 1 if tested.problem in ("timeout", "crash") else 0
-                if tested.problem == "timeout":
-                    self._problem("timeout", f"{function}: {prepared.test.title!r} did not finish within {timeout:.1f} s")
-                elif tested.problem == "crash":
-                    self._problem("error", f"{function}: the learner's process crashed on {prepared.test.title!r}")
+                failures_in_a_row = failures_in_a_row + 1 if tested.problem in (Problem.TIMEOUT, Problem.CRASH) else 0
+                if tested.problem == Problem.TIMEOUT:
+                    self._problem(Status.TIMEOUT, f"{function}: {prepared.test.title!r} did not finish within {timeout:.1f} s")
+                elif tested.problem == Problem.CRASH:
+                    self._problem(Status.ERROR, f"{function}: the learner's process crashed on {prepared.test.title!r}")
         return self._finish()
 
-    def _problem(self, status: str, message: str) -> None:
+    def _problem(self, status: Status, message: str) -> None:
         self.first_problem.setdefault(status, message)
 
     def _out_of_time(self) -> str:
-        self._problem("timeout", f"the time limit ({self.limits.timeout:g} s) ran out before every test had run")
+        self._problem(Status.TIMEOUT, f"the time limit ({self.limits.timeout:g} s) ran out before every test had run")
         return f"the time limit for a submission ({self.limits.timeout:g} s) ran out"
 
     def _why_not_run(self, function: str, failures_in_a_row: int) -> str:
@@ -256,7 +277,7 @@ class _SubmissionGrading:
         remaining = self.deadline - time.monotonic()
         if function in self.missing:
             return f"no cell of the notebook defines {function}"
-        if self.cannot_define:
+        if self.cannot_define is not None:
             return self.cannot_define
         if remaining < MIN_SECONDS_FOR_A_TEST:
             return self._out_of_time()
@@ -274,24 +295,24 @@ class _SubmissionGrading:
         except LearnerTimeout:
             if restart and timeout < self.limits.per_test:
                 return self._out_of_time()
-            self._problem("timeout", f"running the graded cells did not finish within {timeout:.1f} s")
+            self._problem(Status.TIMEOUT, f"running the graded cells did not finish within {timeout:.1f} s")
             self.cannot_define = (f"running your graded cells (and their imports) did not finish within {timeout:.1f} s: "
                                   "keep only your functions in the exercise cells")
         except LearnerCrashed as crash:
-            self._problem("error", f"the learner's process {crash} while the graded cells ran")
+            self._problem(Status.ERROR, f"the learner's process {crash} while the graded cells ran")
             self.cannot_define = f"the process running your graded cells {crash}"
         else:
             if not self.result.problems and self.session.problems:
                 self.result.problems = list(self.session.problems)
-                self._problem("error", self.result.problems[0])
-        return self.cannot_define
+                self._problem(Status.ERROR, self.result.problems[0])
+        return self.cannot_define or ""
 
     def _finish(self) -> SubmissionResult:
         result = self.result
-        result.status = next((s for s in ("invalid", "timeout", "error") if s in self.first_problem), "ok")
+        result.status = next((s for s in _WORST_FIRST if s in self.first_problem), Status.OK)
         passed = sum(test.passed for test in result.tests)
         count = f"{passed} of {len(result.tests)} tests passed"
-        first = _first_problem(result.tests) if result.status == "ok" else self.first_problem[result.status]
+        first = _first_problem(result.tests) if result.status == Status.OK else self.first_problem[result.status]
         result.message = f"{first}; {count}" if first else count
         return result
 
@@ -328,7 +349,7 @@ def grade_submission(path: Path, name: str, suite: list[PreparedTest], isolation
     try:
         extraction = extract(read_submission(path, instructors))
     except InvalidSubmission as exc:
-        result = SubmissionResult(name, "invalid", str(exc), [_not_run(p, "Not graded: the notebook could not be read.") for p in suite])
+        result = SubmissionResult(name, Status.INVALID, str(exc), [_not_run(p, "Not graded: the notebook could not be read.") for p in suite])
     else:
         session = Session(extraction, isolation, folder, public_dir, input_bytes(suite), limits.memory, limits.disk)
         try:
@@ -421,7 +442,7 @@ def grade_all(submissions: list[tuple[str, Path]], suite: list[PreparedTest], pu
                                             limits, instructors)
             except Exception as exc:  # a grader bug must not take the other submissions with it
                 traceback.print_exc(file=sys.stderr)
-                return SubmissionResult(name, "error", f"internal grader error: {type(exc).__name__}: {exc}",
+                return SubmissionResult(name, Status.ERROR, f"internal grader error: {type(exc).__name__}: {exc}",
                                         [_not_run(p, "Not graded: the grader failed.") for p in suite], internal_error=True)
             finally:
                 processors.put(processor)

@@ -25,7 +25,7 @@ __all__ = ["LEARNER_FILES", "MissingLearnerFile", "NOTEBOOK_MODULES", "TOOL_MODU
 
 NOTEBOOK_MODULES = ("course", "course.accounting", "course.animation", "course.baselines", "course.colour_space",
                     "course.learner_help", "course.measure", "course.mistakes", "course.pillow_png", "course.plots",
-                    "quantize", "quantize.atomic_files", "quantize.image_io", "quantize.threads")
+                    "quantize", "quantize.atomic_files", "quantize.image_io", "quantize.indexed_arrays", "quantize.threads")
 LEARNER_FILES = ("utils.py", "public_tests.py", "requirements.txt",
                  *(name.replace(".", "/") + ("/__init__.py" if "." not in name else ".py") for name in NOTEBOOK_MODULES),
                  "data", "images")
