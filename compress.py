@@ -25,9 +25,10 @@ from pathlib import Path
 
 if __name__ == "__main__":
     # No transparent huge pages for numpy's large arrays: where the kernel compacts memory for
-    # them on demand (Debian's default, defrag=madvise), counting the colours of a 12-megapixel
-    # photo took twice as long. numpy reads this once, when it is imported, so here, and only
-    # for the command itself; a value the user exported wins. (BLAS threads: quantize/threads.py.)
+    # them on demand (Debian's default, defrag=madvise), counting a large photo's colours is
+    # slower (docs/compress.md, "Why it is built this way"). numpy reads this once, when it is
+    # imported, so here, and only for the command itself; a value the user exported wins.
+    # (BLAS threads: quantize/threads.py.)
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 from compress_cli.many_files import FileOutcome, compress_many, plan_jobs  # noqa: E402

@@ -1,8 +1,8 @@
 """Helpers for image_compression.ipynb: data, images, figures, and bit and byte accounting.
 
 None of these is an exercise: the notebook's graded functions are yours to write. The helpers
-live in the small modules of the ``quantize`` package (one concern each) and are gathered here,
-so the notebook needs a single ``import utils``:
+live in the small modules of the ``course`` package (one concern each), with image reading from
+``quantize``, and are gathered here, so the notebook needs a single ``import utils``:
 
 - data and images: :func:`load_toy_data`, :func:`load_image`, :func:`count_colours`
 - figures (``course/plots.py``): :func:`plot_points`, :func:`plot_kmeans_progress`,

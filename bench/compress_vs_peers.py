@@ -232,6 +232,8 @@ def write_reference() -> None:
     REFERENCE.parent.mkdir(parents=True, exist_ok=True)
     REFERENCE.write_text(json.dumps({
         "tool": "pngquant --nofs --speed 4 K",
+        "command": PNGQUANT,  # followed by K, -o OUTPUT and INPUT; the live quality test runs it so
+        "image": "the RGB pixels of source; of a crop [top, bottom, left, right], rows top:bottom, columns left:right",
         "version": version,
         "written_by": "python bench/compress_vs_peers.py --write-reference",
         "psnr": entries,

@@ -238,7 +238,7 @@ def _quantize(decoded: DecodedImage, K: int, seed: int, dithered: bool, min_psnr
 def _comparison_writer(original: np.ndarray, png: bytes, figure_path: Path, left: str,
                        right: str) -> Callable[[BinaryIO], None]:
     """A function that saves the original and the PNG (decoded from its bytes) side by side."""
-    from matplotlib import pyplot as plt  # only the figure needs matplotlib (0.3 s to import)
+    from matplotlib import pyplot as plt  # only the figure needs matplotlib, slow to import
 
     from course.plots import side_by_side
 

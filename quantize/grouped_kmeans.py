@@ -29,7 +29,7 @@ from quantize.weighted_kmeans import centre_means, nearest_centre, two_nearest
 __all__ = ["Groups", "group_points", "grouped_assignment", "grouped_lloyd", "worth_grouping"]
 
 # Squared distance within which two_nearest's float32 products may pick either of two centres:
-# measured up to 0.1 (RGBA), bounded well under 1.
+# their rounding, on coordinates of at most 255, is a small fraction of it.
 _TIE = 1.0
 
 

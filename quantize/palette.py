@@ -44,8 +44,8 @@ REFINE_MAX_ITER = 10  # on the fine bins, a few iterations: most of the gain, at
 # Swaps tried after the best start, up to K = SWAP_MAX_K (see swap_search): each trial runs
 # SWAP_PROBE_ITER Lloyd iterations and goes on to convergence only if it is already better.
 # A trial costs in proportion to the coarse bins, so their number is bounded by SWAP_WORK
-# bin-trials: 40 up to 3,750 bins (most photos of a few megapixels), 20 at 12 MP (7,500 bins),
-# where the swaps gained 0.001 dB at K = 16 (docs/compress.md).
+# bin-trials: all 40 trials on photos of a few megapixels, fewer on larger ones, whose many
+# bins leave the swaps little to gain (docs/compress.md, "How it is fast").
 SWAP_TRIALS = 40
 SWAP_WORK = 150_000
 SWAP_PROBE_ITER = 5

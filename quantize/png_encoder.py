@@ -33,7 +33,7 @@ from quantize.indexed_arrays import checked_indexed_image
 __all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "choose_layout", "encode_indexed_png",
            "write_indexed_png"]
 
-NONE, UP, PAETH = 0, 2, 4  # PNG filter types tried (Sub and Average never won on photos)
+NONE, UP, PAETH = 0, 2, 4  # the PNG filter types tried; Sub and Average lose to these (docs/compress.md)
 FILTERS = (NONE, UP, PAETH)
 LEVEL_SMALL_MAX_BYTES = 3 << 17  # index bytes (0.38 MP at 8 bits) up to which libdeflate level 12 is affordable
 WHOLE_SAMPLE_PIXELS = 1 << 19  # pixels up to which the layout is chosen on the whole image

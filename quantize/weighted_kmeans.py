@@ -58,7 +58,8 @@ def nearest_centre(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray,
     labels = np.empty(len(points), dtype=np.intp)
 
     # numpy's argmin over rows of a few float32 values is several times slower than over float64
-    # ones (it measured 3x at K = 16), so for few centres the distances are made in float64.
+    # ones (docs/compress.md, "Why it is built this way"), so for few centres the distances are
+    # made in float64.
     if len(centres32) <= _FLOAT64_MAX_K:
         weights = weights.astype(np.float64)
 

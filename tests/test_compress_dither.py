@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench.dither_crop import results as dither_crop_results
 from course.accounting import psnr
 from quantize.dithering import dither, squared_error
 from quantize.indexed_image import quantize_pixels
@@ -89,10 +88,13 @@ def test_dither_on_transparency_is_one_error_line(capsys, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["glass.png"]
 
 
-def test_the_dithering_figures_in_docs_compress_md():
-    """docs/compress.md quotes the whole-image PSNRs bench/dither_crop.py prints; they are kept true here."""
+def test_the_dithering_figures_in_docs_compress_md(capsys, tmp_path):
+    """docs/compress.md quotes china.jpg's whole-image PSNRs at K = 16 (bench/dither_crop.py prints them
+    too); here they are what the command itself reports, without and with --dither."""
     text = (ROOT / "docs" / "compress.md").read_text()
-    _, compressed = dither_crop_results()
-    for name, (_, value) in compressed.items():
-        assert re.search(rf"{re.escape(name)}[^.\n]*?{value:.2f} dB", text), (name, f"{value:.2f}")
+    for name, options in (("without dithering", []), ("with --dither", ["--dither"])):
+        status, out, _ = run_main(capsys, ROOT / "images" / "china.jpg", "-k", "16", "-o", tmp_path / "out.png",
+                                  "--force", *options)
+        value = float(re.search(r"PSNR ([\d.]+) dB", out).group(1))
+        assert status == 0 and re.search(rf"{re.escape(name)}[^.\n]*?{value:.2f} dB", text), (name, f"{value:.2f}")
     assert (ROOT / "docs" / "dither-crop.png").exists() and "dither-crop.png" in text

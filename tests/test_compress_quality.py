@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench.compress_vs_peers import PNGQUANT, reference_pixels
 from course.accounting import psnr
 from quantize.indexed_image import quantize_pixels
 from quantize.png_encoder import encode_indexed_png
@@ -29,9 +28,14 @@ REFERENCE = json.loads((ROOT / "tests" / "data" / "pngquant_reference.json").rea
 CASES = REFERENCE["psnr"]
 
 
+PNGQUANT = REFERENCE["command"]  # as bench/compress_vs_peers.py ran it for the reference
+
+
 def pixels_of(case: dict) -> np.ndarray:
-    """The reference image, rebuilt from the recipe in the JSON by the benchmark's own code."""
-    return reference_pixels(case["source"], case["crop"])
+    """The reference image, rebuilt from the recipe the JSON records (its ``image`` says how)."""
+    pixels = np.asarray(Image.open(ROOT / case["source"]).convert("RGB"))
+    top, bottom, left, right = case["crop"] or (None, None, None, None)
+    return pixels[top:bottom, left:right]
 
 
 def case_id(case: dict) -> str:

@@ -71,7 +71,7 @@ def _attacks(folder: Path) -> dict:
             import os, sys, types
             path = next(os.path.join(folder, "public_tests.py") for folder in sys.path
                         if os.path.isfile(os.path.join(folder or ".", "public_tests.py")))
-            for fake in ("quantize", "course.mistakes"):
+            for fake in ("course", "course.mistakes"):
                 module = types.ModuleType(fake)
                 module.__getattr__ = lambda attribute: (lambda *args, **kwargs: None)
                 sys.modules[fake] = module
