@@ -43,7 +43,7 @@ _WHERE = re.compile(r"line (\d+) of (.{1,80}?): `(.*)`")
 
 
 def where(value, labels: list[str]) -> str:
-    """The worker's ``"line 12 of the X cell: `code`"``, rebuilt from its parts: the code quoted as a code span.
+    """The learner process's ``"line 12 of the X cell: `code`"``, rebuilt from its parts: the code quoted as a code span.
 
     Only a label of one of the submission's graded cells is kept; anything else the learner's
     process sends is an excerpt like any other.

@@ -7,9 +7,9 @@ What the learner's process gets (:func:`command`):
   own; ``--die-with-parent``, so that when the grader ends it, everything in it ends too;
 - a file system of only what Python and numpy need, read-only: the system's ``/usr`` (and the
   ``/bin``, ``/lib`` links into it), the Python installation and the virtual environment; plus the
-  learner's public files at ``/public`` and a copy of the worker script at ``/grader/worker.py``. The
-  instructor's notebook, ``grading/``, the repository, the submissions, the output folder and the
-  home folder are not there at all. Of the Python packages, only those graded cells may import:
+  learner's public files at ``/public`` and a copy of the learner process's program at
+  ``/grader/learner_main.py``. The instructor's notebook, ``grading/``, the repository, the
+  submissions, the output folder and the home folder are not there at all. Of the Python packages, only those graded cells may import:
   every other ``site-packages`` or ``dist-packages`` folder in what is shown (the base
   interpreter's, the system's, a bundled one's) is an empty folder inside (:func:`package_folders`),
   since a learner's code could put it on ``sys.path`` and import, say, the base interpreter's scipy;
@@ -38,12 +38,12 @@ from grading import packages
 
 from grading.sandbox import seccomp
 
-__all__ = ["PUBLIC", "SCRATCH", "WORKER", "command", "environment", "package_folders", "probe", "version"]
+__all__ = ["PUBLIC", "SCRATCH", "LEARNER_MAIN", "command", "environment", "package_folders", "probe", "version"]
 
 # Where things are inside the sandbox. Names no Python installation uses, so binds cannot collide.
 SCRATCH = "/scratch"
 PUBLIC = "/public"
-WORKER = "/grader/worker.py"
+LEARNER_MAIN = "/grader/learner_main.py"
 _NOBODY = "65534"
 _SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 
@@ -140,7 +140,7 @@ def command(python_args: list[str], public_dir: Path, scratch_bytes: int,
     Parameters
     ----------
     python_args : list of str
-        Arguments after ``python -I`` (paths as seen inside: :data:`WORKER`, :data:`PUBLIC`).
+        Arguments after ``python -I`` (paths as seen inside: :data:`LEARNER_MAIN`, :data:`PUBLIC`).
     public_dir : pathlib.Path
         The learner's public files, shown read-only at :data:`PUBLIC`.
     scratch_bytes : int
@@ -152,17 +152,17 @@ def command(python_args: list[str], public_dir: Path, scratch_bytes: int,
     Yields
     ------
     (list of str, tuple of int)
-        The command line, and the file descriptors bwrap reads the system-call filter and the
-        worker script from (pass them to the child; they are closed when the block ends). The
-        worker script goes in as data, so that no path of the repository shows inside.
+        The command line, and the file descriptors bwrap reads the system-call filter and
+        ``learner_main.py`` from (pass them to the child; they are closed when the block ends).
+        ``learner_main.py`` goes in as data, so that no path of the repository shows inside.
     """
     fds = (_memory_file("grading-seccomp", seccomp.for_learners()),
-           _memory_file("grading-worker", Path(__file__).with_name("learner_main.py").read_bytes()))
+           _memory_file("learner-main", Path(__file__).with_name("learner_main.py").read_bytes()))
     args = ["bwrap", *_system()]
     for folder in _python_folders():
         args += ["--ro-bind", folder, folder]
     args += _package_binds(site_entries)
-    args += ["--ro-bind", str(public_dir), PUBLIC, "--ro-bind-data", str(fds[1]), WORKER]
+    args += ["--ro-bind", str(public_dir), PUBLIC, "--ro-bind-data", str(fds[1]), LEARNER_MAIN]
     args += ["--size", str(scratch_bytes), "--tmpfs", SCRATCH]  # --size applies to the next --tmpfs
     # A /dev of the plain devices, read-only: bwrap's own --dev adds /dev/shm (an unlimited tmpfs)
     # and /dev/pts (the host's pool of terminals).

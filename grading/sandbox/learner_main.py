@@ -2,7 +2,7 @@
 
 :mod:`grading.sandbox.learner_process` starts it, in the sandbox or not, as::
 
-    python -I worker.py MEMORY_BYTES FILE_BYTES TASKS PUBLIC_DIR EXCHANGE_FD
+    python -I learner_main.py MEMORY_BYTES FILE_BYTES TASKS PUBLIC_DIR EXCHANGE_FD
 
 ``-I`` leaves the script's folder and the PYTHON* variables out of ``sys.path``: it imports only
 the standard library, numpy, and whatever the learner's cells import, with PUBLIC_DIR (the
@@ -47,7 +47,7 @@ import traceback
 MAX_TEXT = 1000  # characters of an error message or repr sent back (the grader keeps a shorter excerpt)
 
 
-# Open files at once: the worker needs a handful; pipes and sockets beyond this would hold kernel
+# Open files at once: this process needs a handful; pipes and sockets beyond this would hold kernel
 # memory that no other limit counts.
 MAX_OPEN_FILES = 256
 

@@ -34,8 +34,8 @@ from grading.sandbox import bubblewrap, process_tree, task_limit
 __all__ = ["Isolation", "LearnerProcess", "LearnerCrashed", "LearnerTimeout"]
 
 LEARNER_MAIN = Path(__file__).with_name("learner_main.py")
-MAX_REPLY_BYTES = 1024**2  # replies are short JSON; anything longer is not the worker speaking
-POLL_SECONDS = 0.25  # how often a silent worker is checked for having exited
+MAX_REPLY_BYTES = 1024**2  # replies are short JSON; anything longer is not the learner's process speaking
+POLL_SECONDS = 0.25  # how often a silent learner process is checked for having exited
 SANDBOX_THREADS = 64  # tasks of one learner process: its processes and their threads (as root, by a pids cgroup)
 _PAUSE_ROUNDS = 20  # readings of the tree until no new process shows: each catches what the last one raced
 # How long a learner process may take to stop once signalled: a process waiting for a processor on a
@@ -44,11 +44,11 @@ STOP_SECONDS = 10.0
 
 
 class LearnerTimeout(Exception):
-    """The worker did not reply in time; it has been killed."""
+    """The learner's process did not reply in time; it has been killed."""
 
 
 class LearnerCrashed(Exception):
-    """The worker exited or broke the protocol; the message says how, for the learner."""
+    """The learner's process exited or broke the protocol; the message says how, for the learner."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def _plain_environment(folder: Path) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "MPLBACKEND": "Agg",  # plt.show() in a graded cell must not look for a display
         "MPLCONFIGDIR": str(folder / ".matplotlib"),
-        # One thread each: several workers may run side by side (--jobs), and a thread pool's
+        # One thread each: several learner processes may run side by side (--jobs), and a thread pool's
         # reserved memory would count against the address-space limit.
         "OMP_NUM_THREADS": "1",
         "OPENBLAS_NUM_THREADS": "1",
@@ -102,9 +102,9 @@ class LearnerProcess:
         Without the sandbox, its working folder (created if needed); unused in the sandbox, whose
         working folder is its own tmpfs.
     public_dir : pathlib.Path
-        The learner's public files, put on the worker's ``sys.path``.
+        The learner's public files, put on the learner process's ``sys.path``.
     exchange_fd : int
-        The shared memory file (:class:`grading.sandbox.exchange.Exchange`), passed to the worker.
+        The shared memory file (:class:`grading.sandbox.exchange.Exchange`), passed to the learner's process.
     memory : int
         Address-space limit, bytes.
     disk : int
@@ -125,7 +125,7 @@ class LearnerProcess:
             # Its tmpfs holds `disk` bytes, all files together. The thread limit counts the sandbox's
             # user namespace alone; without the sandbox it would count all the grader's user runs.
             limits = [str(memory), str(resource.RLIM_INFINITY), str(SANDBOX_THREADS)]
-            with bubblewrap.command([bubblewrap.WORKER, *limits, bubblewrap.PUBLIC, str(exchange_fd)], public_dir, disk,
+            with bubblewrap.command([bubblewrap.LEARNER_MAIN, *limits, bubblewrap.PUBLIC, str(exchange_fd)], public_dir, disk,
                                     isolation.site_entries) as (argv, fds):
                 self.process = self._popen(argv, (exchange_fd, *fds), None, bubblewrap.environment())
         else:
@@ -164,9 +164,9 @@ class LearnerProcess:
         Raises
         ------
         LearnerTimeout
-            No reply in time (the worker is killed).
+            No reply in time (the learner's process is killed).
         LearnerCrashed
-            The worker exited, or replied with something that is not one JSON line.
+            The learner's process exited, or replied with something that is not one JSON line.
         """
         deadline = time.monotonic() + timeout
         self.resume()
@@ -186,15 +186,15 @@ class LearnerProcess:
         """Wait at most POLL_SECONDS for ``fd`` to be writable (or readable); whether it is.
 
         Past the deadline, one last look without waiting: this thread may have waited for the GIL
-        (another job parsing a large notebook), not the pipe for the worker, and a reply that came
+        (another job parsing a large notebook), not the pipe for the learner's process, and a reply that came
         meanwhile is read, not taken for a timeout.
 
         Raises
         ------
         LearnerTimeout
-            Past the deadline, and still not ready (the worker is killed).
+            Past the deadline, and still not ready (the learner's process is killed).
         LearnerCrashed
-            The worker has exited (a process it started may hold the pipe open after it died).
+            The learner's process has exited (a process it started may hold the pipe open after it died).
         """
         remaining = deadline - time.monotonic()
         readable, writable, _ = select.select([] if write else [fd], [fd] if write else [], [],
@@ -219,7 +219,7 @@ class LearnerProcess:
                 view = view[os.write(fd, view):]
             except BlockingIOError:
                 continue
-            except OSError:  # the pipe is broken: the worker is gone
+            except OSError:  # the pipe is broken: the learner's process is gone
                 raise LearnerCrashed(self._exit_description()) from None
 
     def _read_line(self, deadline: float) -> bytes:
@@ -243,8 +243,8 @@ class LearnerProcess:
         except subprocess.TimeoutExpired:
             return "stopped answering"
         finally:
-            self.kill()  # whatever it started goes too; and the worker itself, if it stopped answering
-        # In the sandbox bwrap passes on the worker's exit status, and a signal as 128 + its number.
+            self.kill()  # whatever it started goes too; and the learner's process itself, if it stopped answering
+        # In the sandbox bwrap passes on the learner process's exit status, and a signal as 128 + its number.
         if self.sandbox and code > 128 and code - 128 in signal.valid_signals():
             code = -(code - 128)
         if code >= 0:
