@@ -51,7 +51,7 @@ from course.accounting import (
     sweep_table,
     to_uint8,
 )
-from course.animation import kmeans_animation, save_gif
+from course.animation import ShownGif, kmeans_animation, save_gif
 from course.baselines import fast_octree, median_cut, random_codebook, uniform_grid
 from course.colour_space import delta_e_1976, lab_to_srgb, srgb_to_lab
 from course.learner_help import TooSlowForThisCell, describe_figures, explain_unfinished_work, stop_if_too_slow
@@ -283,17 +283,15 @@ def animate_kmeans(X: np.ndarray, initial_centroids: np.ndarray, find_closest_ce
                    max_iters: int = 10):
     """K-means on 2-D data, animated with your two functions, as an image the notebook shows.
 
-    Takes what :func:`course.animation.kmeans_animation` takes, and returns an
-    ``IPython.display.Image`` of the GIF (one frame a state, the last held) with a text alternative.
-    The same inputs give the same bytes.
+    Takes what :func:`course.animation.kmeans_animation` takes, and returns a
+    :class:`course.animation.ShownGif` (one frame a state, the last held) with a text alternative,
+    which the notebook, its HTML export and nbgrader's feedback all show. The same inputs give the
+    same bytes.
     """
-    from IPython.display import Image as Shown
-
     animation = kmeans_animation(X, initial_centroids, find_closest_centroids, compute_centroids, max_iters)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "kmeans.gif")
         save_gif(animation, path)
         data = path.read_bytes()
-    return Shown(data=data, format="gif",
-                 alt=f"Animation of K-means on {len(X)} examples in the plane, K = {len(initial_centroids)}: at each "
-                     "step the points take the colour of their closest centroid and the centroids move to their means.")
+    return ShownGif(data, f"Animation of K-means on {len(X)} examples in the plane, K = {len(initial_centroids)}: at "
+                          "each step the points take the colour of their closest centroid and the centroids move to their means.")

@@ -14,6 +14,8 @@ steps, by ``python docs/make_kmeans_gif.py --out docs/kmeans.gif``.
 
 from __future__ import annotations
 
+import base64
+import html
 import os
 import tempfile
 from collections.abc import Callable
@@ -29,7 +31,7 @@ from course.measure import distortion
 from course.plots import cluster_colours
 from quantize.atomic_files import write_atomically
 
-__all__ = ["KMeansSteps", "kmeans_steps", "kmeans_animation", "save_gif"]
+__all__ = ["KMeansSteps", "ShownGif", "kmeans_steps", "kmeans_animation", "save_gif"]
 
 # Frames the last state is shown for, on top of its own, so a looping GIF pauses on the result.
 # The GIF writer merges identical frames into one longer frame, so the file does not grow.
@@ -257,3 +259,30 @@ def save_gif(animation: FuncAnimation, path: str | os.PathLike, fps: float = 1.5
         data = temporary.read_bytes()
     write_atomically(path, lambda file: file.write(data), overwrite=overwrite)
     return len(data)
+
+
+@dataclass(frozen=True)
+class ShownGif:
+    """A GIF as a notebook cell shows it: an HTML ``<img>`` with its text alternative.
+
+    HTML, not the ``image/gif`` output type: JupyterLab shows both, but nbconvert's HTML export
+    (and so nbgrader's feedback) leaves ``image/gif`` out and prints the object's text instead. As
+    text (a terminal, a screen reader, nbval's comparison), it is its alternative.
+
+    Attributes
+    ----------
+    data : bytes
+        The GIF file's bytes.
+    alt : str
+        What the animation shows, in words.
+    """
+
+    data: bytes
+    alt: str
+
+    def _repr_html_(self) -> str:
+        encoded = base64.b64encode(self.data).decode("ascii")
+        return f'<img src="data:image/gif;base64,{encoded}" alt="{html.escape(self.alt, quote=True)}"/>'
+
+    def __repr__(self) -> str:
+        return self.alt

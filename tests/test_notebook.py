@@ -367,13 +367,31 @@ def test_cielab_reading(notebook):
     assert lab_de < rgb_de and rgb_psnr > lab_psnr and lab_chroma > rgb_chroma
 
 
-def test_the_animation_is_the_repositorys_gif(notebook):
+def _animation_output(cell) -> tuple[bytes, str, str]:
+    """The animation cell's GIF, its ``alt`` and its text output, from the ``<img>`` it shows."""
     import base64
+    import html
 
-    cell = _cell_after(notebook, "utils.animate_kmeans(")
-    gif = next(base64.b64decode(out.data["image/gif"]) for out in cell.outputs if "image/gif" in out.get("data", {}))
+    out = next(out for out in cell.outputs if "text/html" in out.get("data", {}))
+    found = re.fullmatch(r'<img src="data:image/gif;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)"/>', out.data["text/html"])
+    assert found, out.data["text/html"][:200]
+    return base64.b64decode(found.group(1)), html.unescape(found.group(2)), out.data["text/plain"]
+
+
+def test_the_animation_is_the_repositorys_gif(notebook):
+    gif, alt, text = _animation_output(_cell_after(notebook, "utils.animate_kmeans("))
     assert gif == (SOURCE_NOTEBOOK.parent / "docs" / "kmeans.gif").read_bytes()
-    assert next(out.metadata["image/gif"]["alt"] for out in cell.outputs if "image/gif" in out.get("data", {}))
+    assert alt.startswith("Animation of K-means on 300 examples") and text == alt
+
+
+def test_the_animation_shows_in_the_html_export(notebook):
+    """nbconvert's HTML (and so nbgrader's HTML feedback) shows the GIF, not the object's repr."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(notebook)
+    gif, alt, _ = _animation_output(_cell_after(notebook, "utils.animate_kmeans("))
+    assert "IPython.core.display" not in body and "ShownGif" not in body
+    assert body.count("data:image/gif;base64,") == 1 and f'alt="{alt}"' in body
 
 
 def test_a_palette_learned_on_the_small_copy_serves_the_whole_image(notebook):
