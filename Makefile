@@ -9,7 +9,8 @@
 #   make bench-batch (100 photos in one call, compress.py -j 2 against one pngquant call),
 #   make bench-bytes (compress.py's PNG bytes against pngquant's, one encoder step at a time),
 #   make bench-steps (where compress.py's time goes on the 12-megapixel photo, step by step),
-#   make bench-grading (a class of 200 graded with the sandbox and without; bubblewrap installed if missing)
+#   make bench-grading (a class of 200 graded with the sandbox and without; bubblewrap installed if missing),
+#   make bench-grading-startup (one submission graded as a whole process, beside python -c "import numpy")
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -25,7 +26,7 @@ BENCH_ARGS ?=
 NOTEBOOK_ENV := PYTHONHASHSEED=0 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 NBVAL_OPTS := --nbval --nbval-current-env
 
-.PHONY: run test test-fast notebook html bench bench-compress bench-batch bench-bytes bench-steps bench-grading pngquant bubblewrap release grade clean
+.PHONY: run test test-fast notebook html bench bench-compress bench-batch bench-bytes bench-steps bench-grading bench-grading-startup pngquant bubblewrap release grade clean
 
 $(BIN)/activate: 
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
@@ -69,13 +70,16 @@ grade: $(VENV)/.installed
 	@test -n "$(SUBMISSIONS)" || { echo 'make grade: say what to grade: make grade SUBMISSIONS="path/to/notebooks/"' >&2; exit 2; }
 	$(BIN)/python -m grading grade $(SUBMISSIONS) --out grades $(GRADE_ARGS)
 
-bench: $(VENV)/.installed bench-compress bench-batch bench-bytes bench-steps bench-grading
+bench: $(VENV)/.installed bench-compress bench-batch bench-bytes bench-steps bench-grading bench-grading-startup
 	$(BIN)/python bench/kmeans_vs_sklearn.py
 	$(BIN)/python bench/notebook_runtime.py
 
 # The grader with its sandbox against process isolation only (a few minutes).
 bench-grading: $(VENV)/.installed bubblewrap
 	$(BIN)/python bench/grading_throughput.py $(BENCH_ARGS)
+
+bench-grading-startup: $(VENV)/.installed bubblewrap
+	$(BIN)/python bench/grading_startup.py $(BENCH_ARGS)
 
 # compress.py against pngquant and Pillow (a few minutes); options from BENCH_ARGS, e.g. "--quick".
 bench-compress: $(VENV)/.installed pngquant

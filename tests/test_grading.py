@@ -488,3 +488,17 @@ def test_the_instructors_notebook_through_a_linked_folder_gets_no_grade(tmp_path
     assert main(["grade", str(tmp_path / "mallory" / SOURCE_NOTEBOOK.name), "--out", str(out)]) == 0
     row = (out / "gradebook.csv").read_text().splitlines()[1]
     assert row.endswith(',0,0,0,20,invalid,"the instructor\'s notebook, reached through a link: not graded"'), row
+
+
+def test_the_grader_starts_without_the_grammar_nobody_uses():
+    """``python -m grading`` reads notebooks with nbformat but never builds rfc3987_syntax's grammar
+    (most of a second on this machine, for a string format no notebook schema checks)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "grading", "grade", "--help"],
+                          cwd=SOURCE_NOTEBOOK.parent, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "usage:" in done.stdout
+    imported = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    # The one import of rfc3987_syntax left is the attempt jsonschema makes, which fails at once.
+    assert {"nbformat", "jsonschema"} <= imported and not {"rfc3987_syntax.syntax_helpers", "lark"} & imported
