@@ -70,7 +70,25 @@ def _parser() -> argparse.ArgumentParser:
                             "off: process isolation only, for debugging")
     grade.add_argument("--source", type=Path, default=SOURCE_NOTEBOOK, metavar="NOTEBOOK",
                        help="the instructor's notebook, whose solutions are the reference")
+    grade.add_argument("--shard", type=_shard, default=(1, 1), metavar="I/N",
+                       help="grade only the I-th of N fixed slices of the submissions (1 <= I <= N), for an array job "
+                            "on several machines; join the slices' --out folders with the merge command")
+
+    merge = commands.add_parser("merge", help="join the outputs of sharded grading runs",
+                                description="Join the --out folders of 'grade --shard I/N' runs, every shard once, "
+                                            "into DIR: the gradebook, feedback and summary one run would write.")
+    merge.add_argument("folders", nargs="+", type=Path, metavar="SHARD_DIR", help="a shard's --out folder")
+    merge.add_argument("--out", required=True, type=Path, metavar="DIR", help="where the joined outputs go")
     return parser
+
+
+def _shard(text: str) -> tuple[int, int]:
+    from grading.grade.shards import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive(kind):
@@ -199,14 +217,16 @@ def _isolation(mode: str, public_dir: Path, secrets: list[Path]):
 
 
 def _grade(args) -> int:
-    from grading.grade.gradebook import summary, write_feedback, write_gradebook
+    from grading.grade.results import Run, source_digest
     from grading.grade.scores import Limits, grade_all
+    from grading.grade.shards import slice_of
     from grading.hidden_tests.suite import prepare_suite
     from grading.instructor_notebook import load_reference
-    from grading.outputs import replace_file
     from grading.release.learner_files import MissingLearnerFile, copy_public_files
 
     submissions = _find_submissions(args.submissions)
+    class_size = len(submissions)
+    submissions = slice_of(submissions, args.shard)  # named as the whole class, then sliced: names are the same
     if not args.source.is_file():
         raise UsageError(f"no source notebook at {args.source}")
     _check_out(args.out)
@@ -230,23 +250,56 @@ def _grade(args) -> int:
         secrets = [args.source.resolve().parent, args.out, *args.submissions]
         isolation = _isolation(args.sandbox, public_dir, secrets)
         print(isolation.description, file=sys.stderr, flush=True)
-        print(f"grading {len(submissions)} submission{'s' * (len(submissions) != 1)}, {args.jobs} at a time",
+        of_class = f" (shard {args.shard[0]} of {args.shard[1]}, of a class of {class_size})" if args.shard != (1, 1) else ""
+        print(f"grading {len(submissions)} submission{'s' * (len(submissions) != 1)}{of_class}, {args.jobs} at a time",
               file=sys.stderr, flush=True)
         results = grade_all(submissions, suite, public_dir, isolation, limits, args.jobs, _progress, (args.source,))
     # Every learner process is gone by now: only the grader writes the output folder.
-    write_feedback(results, args.out / "feedback")
-    write_gradebook(results, args.out / "gradebook.csv")
-    lines = f"{summary(results, time.monotonic() - started)}\n{isolation.description}"
-    replace_file(args.out / "summary.txt", lines + "\n")
+    run = Run(source_digest(args.source), settings.HIDDEN_TEST_SEED, args.shard, class_size, isolation.description,
+              time.monotonic() - started)
+    return _write_outputs(results, [run], args.out)
+
+
+def _write_outputs(results, runs, out: Path) -> int:
+    """Write feedback, the gradebook, results.json and summary.txt for ``results``; print the summary."""
+    from grading.grade.gradebook import summary, write_feedback, write_gradebook
+    from grading.grade.results import Run, write_results
+    from grading.outputs import replace_file
+
+    isolations = list(dict.fromkeys(run.isolation for run in runs))
+    seconds = sum(run.seconds for run in runs)
+    whole = Run(runs[0].source, runs[0].seed, runs[0].shard if len(runs) == 1 else (1, 1), runs[0].class_size,
+                "\n".join(isolations), seconds)
+    write_feedback(results, out / "feedback")
+    write_gradebook(results, out / "gradebook.csv")
+    write_results(results, whole, out / "results.json")
+    lines = "\n".join([summary(results, seconds), *isolations])
+    replace_file(out / "summary.txt", lines + "\n")
     print(lines)
     return 1 if any(r.internal_error for r in results) else 0
+
+
+def _merge(args) -> int:
+    from grading.grade.results import ResultsError
+    from grading.grade.shards import merge_runs
+
+    for folder in args.folders:
+        if not folder.is_dir():
+            raise UsageError(f"no such folder: {file_name(folder)}")
+    _check_out(args.out)
+    try:
+        results, runs = merge_runs(args.folders)
+    except ResultsError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"merged {len(runs)} shard{'s' * (len(runs) != 1)}", file=sys.stderr)
+    return _write_outputs(results, runs, args.out)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
         args = _parser().parse_args(argv)
-        return _release(args) if args.command == "release" else _grade(args)
+        return {"release": _release, "grade": _grade, "merge": _merge}[args.command](args)
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -28,6 +28,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from grading.grade.gradebook import spreadsheet_text
+from grading.grade.results import read_results
 from grading.grade.submission import InvalidSubmission, extract, read_submission
 from grading.instructor_notebook import SOURCE_NOTEBOOK
 from submissions import CENTROIDS_RIGHT, CLOSEST_RIGHT, RELEASED, answered, grader_peak_bytes, measured_grader
@@ -154,11 +156,13 @@ def test_a_class_with_hostile_learners_always_gets_its_gradebook(tmp_path_factor
                          capture_output=True, cwd=SOURCE_NOTEBOOK.parent, timeout=600)
     seconds = time.monotonic() - started
     assert run.returncode == 0, run.stderr.decode(errors="replace")[-2000:]
-    for produced in ("gradebook.csv", "summary.txt", "feedback"):
+    for produced in ("gradebook.csv", "summary.txt", "results.json", "feedback"):
         assert (out / produced).exists(), produced
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == len(written) == len(list((out / "feedback").iterdir()))
+    named = sorted(spreadsheet_text(r.name) for r in read_results(out / "results.json")[1])
+    assert named == sorted(row["submission"] for row in rows)
     assert next(row for row in rows if row["submission"] == "correct")["total"] == "20"
     jobs_worth = -(-len(written) // 2)
     assert seconds < jobs_worth * (TIMEOUT + 5) + 15, seconds  # + start-up: the reference's answers, the sandbox probe
