@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
                                             "into DIR: the gradebook, feedback and summary one run would write.")
     merge.add_argument("folders", nargs="+", type=Path, metavar="SHARD_DIR", help="a shard's --out folder")
     merge.add_argument("--out", required=True, type=Path, metavar="DIR", help="where the joined outputs go")
+    merge.add_argument("--source", type=Path, default=SOURCE_NOTEBOOK, metavar="NOTEBOOK",
+                       help="the instructor's notebook the shards were graded with, for the report's reference code")
     return parser
 
 
@@ -257,12 +259,31 @@ def _grade(args) -> int:
     # Every learner process is gone by now: only the grader writes the output folder.
     run = Run(source_digest(args.source), settings.HIDDEN_TEST_SEED, args.shard, class_size, isolation.description,
               time.monotonic() - started)
-    return _write_outputs(results, [run], args.out)
+    return _write_outputs(results, [run], args.out, args.source)
 
 
-def _write_outputs(results, runs, out: Path) -> int:
-    """Write feedback, the gradebook, results.json and summary.txt for ``results``; print the summary."""
+def _known_code(source: Path, digest: str):
+    """The fingerprints of the reference solution and of the released placeholders, from ``source``
+    if it is the notebook the runs were graded with (its SHA-256 is ``digest``); else none."""
+    import nbformat
+
+    from grading.grade.report import KnownCode
+    from grading.grade.results import source_digest
+    from grading.grade.similarity import fingerprint
+    from grading.instructor_notebook import GRADED_FUNCTIONS, graded_cells
+    from grading.release.learner_copy import learner_notebook
+
+    if not source.is_file() or source_digest(source) != digest:
+        return KnownCode()
+    instructor = nbformat.read(source, as_version=4)
+    return KnownCode(*(fingerprint([cell.source for cell in graded_cells(notebook)], GRADED_FUNCTIONS)
+                       for notebook in (instructor, learner_notebook(instructor))))
+
+
+def _write_outputs(results, runs, out: Path, source: Path) -> int:
+    """Write feedback, the gradebook, results.json, the class report and summary.txt; print the summary."""
     from grading.grade.gradebook import summary, write_feedback, write_gradebook
+    from grading.grade.report import write_report
     from grading.grade.results import Run, write_results
     from grading.outputs import replace_file
 
@@ -273,6 +294,7 @@ def _write_outputs(results, runs, out: Path) -> int:
     write_feedback(results, out / "feedback")
     write_gradebook(results, out / "gradebook.csv")
     write_results(results, whole, out / "results.json")
+    write_report(results, out, _known_code(source, whole.source))
     lines = "\n".join([summary(results, seconds), *isolations])
     replace_file(out / "summary.txt", lines + "\n")
     print(lines)
@@ -292,7 +314,7 @@ def _merge(args) -> int:
     except ResultsError as exc:
         raise UsageError(str(exc)) from None
     print(f"merged {len(runs)} shard{'s' * (len(runs) != 1)}", file=sys.stderr)
-    return _write_outputs(results, runs, args.out)
+    return _write_outputs(results, runs, args.out, args.source)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -218,7 +218,7 @@ def test_every_submission_gets_a_row_and_the_grader_exits_0(normal, limits):
         assert all(row["max_total"] == "20" for row in rows.values())
         assert all(row["status"] in ("ok", "error", "timeout", "invalid") for row in rows.values())
         assert sorted(p.name for p in (out / "feedback").glob("*.md")) == sorted(feedback_file(name) for name in names)
-        assert sorted(p.name for p in out.iterdir()) == ["feedback", "gradebook.csv", "results.json", "summary.txt"]  # no scratch left
+        assert sorted(p.name for p in out.iterdir()) == ["feedback", "gradebook.csv", "report.md", "report.png", "results.json", "summary.txt"]  # no scratch left
 
 
 def test_summary_line_on_stdout_and_progress_on_stderr(normal):

@@ -320,7 +320,7 @@ def test_the_output_folder_is_the_graders_alone(attacked):
     run, rows, out, folder = attacked
     assert (out / "gradebook.csv").is_file()
     assert points(rows["replaces_gradebook_with_folder"]) == (10, 10, 20, "ok")
-    assert sorted(p.name for p in out.iterdir()) == ["feedback", "gradebook.csv", "results.json", "summary.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["feedback", "gradebook.csv", "report.md", "report.png", "results.json", "summary.txt"]
 
 
 def test_threads_are_on_the_clock(attacked):

@@ -45,8 +45,9 @@ from typing import Callable
 
 from grading import settings
 from grading.grade.learner_session import LearnerCrashed, LearnerTimeout, Session
+from grading.grade.similarity import fingerprint
 from grading.grade.submission import Extraction, InvalidSubmission, extract, read_submission
-from grading.hidden_tests.checks import describe_inputs, judge, judge_speed, speed_timeout
+from grading.hidden_tests.checks import assess, describe_inputs, judge_speed, speed_timeout
 from grading.hidden_tests.suite import TIMING_BUDGET, PreparedTest, input_bytes, reference_thread_seconds
 from grading.instructor_notebook import GRADED_FUNCTIONS
 from grading.sandbox.learner_process import Isolation
@@ -116,6 +117,9 @@ class TestResult:
     message : str
         Learner-facing: why it failed, or (speed tests) the time it took.
     problem : Problem
+    mistake : str
+        For a failed test, the mistake's name, the same for every submission that makes it
+        (:func:`grading.hidden_tests.checks.assess`); the class report counts them.
     """
 
     id: str
@@ -126,6 +130,7 @@ class TestResult:
     passed: bool
     message: str = ""
     problem: Problem = Problem.NONE
+    mistake: str = ""
 
 
 @dataclass
@@ -149,6 +154,9 @@ class SubmissionResult:
         Wall-clock time spent grading it.
     internal_error : bool
         True when the grader itself failed on this submission (its row is not a grade).
+    fingerprint : str
+        Its graded functions' code once names, comments and layout are normalised
+        (:func:`grading.grade.similarity.fingerprint`); "" where they cannot be read.
     """
 
     name: str
@@ -159,6 +167,7 @@ class SubmissionResult:
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
     internal_error: bool = False
+    fingerprint: str = ""
 
     def points(self, function: str) -> float:
         return sum(test.points for test in self.tests if test.function == function)
@@ -193,9 +202,10 @@ def _run_test(session: Session, prepared: PreparedTest, timeout: float, cut_by_d
     speed = test.check == "speed"
     learner_seconds, reference_seconds = [], []
 
-    def result(passed: bool, message: str = "", problem: Problem = Problem.NONE) -> TestResult:
+    def result(passed: bool, message: str = "", problem: Problem = Problem.NONE, mistake: str = "") -> TestResult:
         points = prepared.max_points if passed else 0.0
-        return TestResult(test.id, test.function, test.title, points, prepared.max_points, passed, message, problem)
+        return TestResult(test.id, test.function, test.title, points, prepared.max_points, passed, message, problem,
+                          mistake)
 
     started = time.monotonic()
     for number, (case, expected) in enumerate(zip(prepared.cases, prepared.expected)):
@@ -209,20 +219,22 @@ def _run_test(session: Session, prepared: PreparedTest, timeout: float, cut_by_d
             outcome = session.call(test.function, case, max(0.0, deadline - time.monotonic()), since)
         except LearnerTimeout:
             if speed and not cut_by_deadline:
-                return result(False, speed_timeout(test.function, timeout, reference_seconds[-1], settings.SPEED_MAX_RATIO))
+                return result(False, speed_timeout(test.function, timeout, reference_seconds[-1], settings.SPEED_MAX_RATIO),
+                              mistake="too slow")
             return result(False, (
                 f"{test.function} did not finish within {timeout:.1f} s on {describe_inputs(test.function, case)} and was "
-                "stopped: an endless loop, or a loop far too slow for this input?"), Problem.TIMEOUT)
+                "stopped: an endless loop, or a loop far too slow for this input?"), Problem.TIMEOUT, "did not finish")
         except LearnerCrashed as crash:
             return result(False, (
                 f"The process running {test.function} {crash}, on {describe_inputs(test.function, case)}. "
-                "No result, so no points for this test."), Problem.CRASH)
-        message = judge(test.check, test.function, case, expected, outcome)
-        if message:
-            return result(False, message)
+                "No result, so no points for this test."), Problem.CRASH, "crashed")
+        verdict = assess(test.check, test.function, case, expected, outcome)
+        if verdict:
+            return result(False, verdict[0], mistake=verdict[1])
         learner_seconds.append(outcome.seconds)
     if speed:
-        return result(*judge_speed(learner_seconds, reference_seconds, settings.SPEED_MAX_RATIO))
+        fast_enough, report = judge_speed(learner_seconds, reference_seconds, settings.SPEED_MAX_RATIO)
+        return result(fast_enough, report, mistake="" if fast_enough else "too slow")
     return result(True)
 
 
@@ -237,7 +249,8 @@ class _SubmissionGrading:
 
     def __init__(self, name: str, extraction: Extraction, suite: list[PreparedTest], session: Session,
                  limits: Limits, started: float) -> None:
-        self.result = SubmissionResult(name, notes=list(extraction.notes))
+        self.result = SubmissionResult(name, notes=list(extraction.notes),
+                                       fingerprint=fingerprint([cell.source for cell in extraction.cells], GRADED_FUNCTIONS))
         self.missing = extraction.missing
         self.suite, self.session, self.limits = suite, session, limits
         self.deadline = started + limits.timeout

@@ -10,6 +10,7 @@ tests' and the right answer the reference solution's.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from course.mistakes import centroids_problem, labels_problem
 from grading.instructor_notebook import ARGUMENT_NAMES
 
-__all__ = ["Outcome", "judge", "judge_speed", "describe_inputs", "speed_timeout"]
+__all__ = ["Outcome", "assess", "describe_inputs", "judge", "judge_speed", "mistake_name", "speed_timeout"]
 
 # What a failed speed test advises, whether it finished too slowly or was stopped at its time cap.
 SPEED_HINT = (
@@ -84,7 +85,18 @@ def _raised(function: str, outcome: Outcome) -> str:
 
 
 def judge(check: str, function: str, args: tuple, expected: np.ndarray, outcome: Outcome) -> str | None:
-    """Judge one case.
+    """Judge one case: None if it passes, else the learner-facing reason (see :func:`assess`)."""
+    verdict = assess(check, function, args, expected, outcome)
+    return verdict[0] if verdict else None
+
+
+def mistake_name(text: str) -> str:
+    """A diagnosis with its numbers taken out, so that one mistake reads the same on every input."""
+    return re.sub(r"-?\d+(?:[.,]\d+)*", "N", text)
+
+
+def assess(check: str, function: str, args: tuple, expected: np.ndarray, outcome: Outcome) -> tuple[str, str] | None:
+    """Judge one case, and name the mistake for the class report.
 
     Parameters
     ----------
@@ -102,25 +114,30 @@ def judge(check: str, function: str, args: tuple, expected: np.ndarray, outcome:
 
     Returns
     -------
-    str or None
-        None if the case passes, else the learner-facing reason.
+    (str, str) or None
+        None if the case passes, else the learner-facing reason and the mistake's name, the same
+        for every submission that makes it (``"every label is one more than expected."``,
+        ``"raised IndexError"``, ``"not implemented"``).
     """
     if outcome.kind == "undefined":
-        return f"{function} is not defined: its cell did not get as far as defining it (see the problems above)."
+        return (f"{function} is not defined: its cell did not get as far as defining it (see the problems above).",
+                "not defined")
     if outcome.kind == "raised":
-        if outcome.error.startswith("NotImplementedError"):
-            return _raised(function, outcome)
-        return f"{_raised(function, outcome)} Inputs: {describe_inputs(function, args)}."
+        name = outcome.error.split(":", 1)[0]
+        if name == "NotImplementedError":
+            return _raised(function, outcome), "not implemented"
+        return f"{_raised(function, outcome)} Inputs: {describe_inputs(function, args)}.", f"raised {name}"
     if function == "find_closest_centroids":
         problem = labels_problem(*args, expected, outcome.value, outcome.type, exact_ties=check == "lowest_index")
     else:
         problem = centroids_problem(*args, expected, outcome.value, outcome.type)
     if problem:
-        return f"On {describe_inputs(function, args)}: {problem}"
+        return f"On {describe_inputs(function, args)}: {problem}", mistake_name(problem.problem)
     if check == "unchanged" and outcome.changed:
         names = " and ".join(f"`{name}`" for name in outcome.changed)
         return (f"{function} changed its input {names} in place (on {describe_inputs(function, args)}). Leave the inputs "
-                "as they are: compute into new arrays (`diff = X - mu`, not `X -= mu`; `np.sort(idx)`, not `idx.sort()`).")
+                "as they are: compute into new arrays (`diff = X - mu`, not `X -= mu`; `np.sort(idx)`, not `idx.sort()`).",
+                "changed its input in place")
     return None
 
 
