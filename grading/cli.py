@@ -81,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("--out", required=True, type=Path, metavar="DIR", help="where the joined outputs go")
     merge.add_argument("--source", type=Path, default=SOURCE_NOTEBOOK, metavar="NOTEBOOK",
                        help="the instructor's notebook the shards were graded with, for the report's reference code")
+
+    gradescope = commands.add_parser("gradescope", help="write the autograder bundle for Gradescope",
+                                     description="Write the zip to upload as a Gradescope programming assignment's "
+                                                 "autograder: setup.sh, run_autograder, this grader and the notebook.")
+    gradescope.add_argument("--out", required=True, type=Path, metavar="ZIP", help="the bundle to write (autograder.zip)")
+    gradescope.add_argument("--source", type=Path, default=SOURCE_NOTEBOOK, metavar="NOTEBOOK",
+                            help="the instructor's notebook, whose solutions are the reference")
     return parser
 
 
@@ -317,11 +324,29 @@ def _merge(args) -> int:
     return _write_outputs(results, runs, args.out, args.source)
 
 
+def _gradescope(args) -> int:
+    from grading.grade.gradescope import write_bundle
+    from grading.release.learner_files import MissingLearnerFile
+
+    if not args.source.is_file():
+        raise UsageError(f"no source notebook at {args.source}")
+    if args.out.suffix != ".zip" or args.out.is_dir():
+        raise UsageError(f"--out {args.out}: the bundle is a zip file; give a name ending in .zip")
+    try:
+        count = write_bundle(args.out, args.source)
+    except MissingLearnerFile as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"wrote {args.out} ({count} files): upload it as the autograder of a Gradescope programming assignment")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
         args = _parser().parse_args(argv)
-        return {"release": _release, "grade": _grade, "merge": _merge}[args.command](args)
+        return {"release": _release, "grade": _grade, "merge": _merge, "gradescope": _gradescope}[args.command](args)
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
