@@ -1,6 +1,7 @@
 # The two commands a newcomer needs:
 #   make run    open the assignment in JupyterLab (extra options: JUPYTER_ARGS="--no-browser --port=8899")
-#   make test   run every test, including the notebook under nbval (strict output comparison)
+#   make test   run every test, including the notebook under nbval (strict output comparison);
+#               it also makes .venv-nbgrader, where tests/test_nbgrader.py finds nbgrader
 # Both create .venv from requirements.txt first if it is missing or out of date.
 # For instructors (docs/grading.md):
 #   make release                         write the learner's copy into release/
@@ -43,7 +44,16 @@ ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 run: $(VENV)/.installed
 	$(BIN)/jupyter lab $(NOTEBOOK) $(ROOT_ARGS) $(JUPYTER_ARGS)
 
-test: $(VENV)/.installed
+# nbgrader in an environment of its own (it pins Jupyter packages of its own), for tests/test_nbgrader.py.
+NBGRADER_VENV := .venv-nbgrader
+
+$(NBGRADER_VENV)/.installed: tests/tools/nbgrader.txt
+	$(PYTHON) -m venv $(NBGRADER_VENV)
+	$(NBGRADER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(NBGRADER_VENV)/bin/python -m pip install --quiet -r tests/tools/nbgrader.txt
+	@touch $@
+
+test: $(VENV)/.installed $(NBGRADER_VENV)/.installed
 	@# Build matplotlib's font cache now, so its one-off message cannot land in a cell's output.
 	@$(BIN)/python -c "import matplotlib.pyplot"
 	$(NOTEBOOK_ENV) $(BIN)/python -m pytest tests $(NOTEBOOK) $(NBVAL_OPTS)
@@ -107,4 +117,4 @@ bubblewrap:
 	@command -v bwrap >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y bubblewrap; }
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(NBGRADER_VENV) build .pytest_cache
