@@ -1,7 +1,8 @@
 # The two commands a newcomer needs:
 #   make run    open the assignment in JupyterLab (extra options: JUPYTER_ARGS="--no-browser --port=8899")
 #   make test   run every test, including the notebook under nbval (strict output comparison);
-#               it also makes .venv-nbgrader, where tests/test_nbgrader.py finds nbgrader
+#               it also makes .venv-nbgrader and .venv-otter, where tests/test_nbgrader.py and
+#               tests/test_otter.py find nbgrader and Otter-Grader
 # Both create .venv from requirements.txt first if it is missing or out of date.
 # For instructors (docs/grading.md):
 #   make release                         write the learner's copy into release/
@@ -53,7 +54,17 @@ $(NBGRADER_VENV)/.installed: tests/tools/nbgrader.txt
 	$(NBGRADER_VENV)/bin/python -m pip install --quiet -r tests/tools/nbgrader.txt
 	@touch $@
 
-test: $(VENV)/.installed $(NBGRADER_VENV)/.installed
+# Otter-Grader likewise, for tests/test_otter.py, with the notebook's packages: otter run executes
+# the notebook in Otter's own environment.
+OTTER_VENV := .venv-otter
+
+$(OTTER_VENV)/.installed: tests/tools/otter.txt requirements.txt
+	$(PYTHON) -m venv $(OTTER_VENV)
+	$(OTTER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OTTER_VENV)/bin/python -m pip install --quiet -r tests/tools/otter.txt -r requirements.txt
+	@touch $@
+
+test: $(VENV)/.installed $(NBGRADER_VENV)/.installed $(OTTER_VENV)/.installed
 	@# Build matplotlib's font cache now, so its one-off message cannot land in a cell's output.
 	@$(BIN)/python -c "import matplotlib.pyplot"
 	$(NOTEBOOK_ENV) $(BIN)/python -m pytest tests $(NOTEBOOK) $(NBVAL_OPTS)
@@ -117,4 +128,4 @@ bubblewrap:
 	@command -v bwrap >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y bubblewrap; }
 
 clean:
-	rm -rf $(VENV) $(NBGRADER_VENV) build .pytest_cache
+	rm -rf $(VENV) $(NBGRADER_VENV) $(OTTER_VENV) build .pytest_cache

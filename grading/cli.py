@@ -1,10 +1,13 @@
-"""``python -m grading``: release the assignment, grade submissions.
+"""``python -m grading``: release the assignment, grade submissions, and hand both to other tools.
 
 ::
 
     python -m grading release --out DIR [--source NOTEBOOK] [--force]
     python -m grading grade SUBMISSION... --out DIR [--timeout SECONDS] [--jobs N] [--memory MIB]
-                            [--sandbox auto|require|off] [--source NOTEBOOK]
+                            [--sandbox auto|require|off] [--source NOTEBOOK] [--shard I/N]
+    python -m grading merge SHARD_DIR... --out DIR [--source NOTEBOOK]
+    python -m grading gradescope --out autograder.zip [--source NOTEBOOK]
+    python -m grading otter --out DIR [--source NOTEBOOK]
 
 A usage error (a missing file, a bad option, a folder that cannot be written) exits with status 2
 and one line on stderr. Grading exits 0 however the submissions fare (their rows say it), and 1
@@ -48,8 +51,7 @@ def _parser() -> argparse.ArgumentParser:
                                               "outputs cleared) and the files it needs into DIR.")
     release.add_argument("--out", required=True, type=Path, metavar="DIR", help="the folder to write (empty or new)")
     release.add_argument("--force", action="store_true", help="replace DIR if it holds a previous release")
-    release.add_argument("--source", type=Path, default=SOURCE_NOTEBOOK, metavar="NOTEBOOK",
-                         help="the instructor's notebook (default: image_compression.ipynb next to grading/)")
+    _source_option(release, "the instructor's notebook (default: image_compression.ipynb next to grading/)")
 
     grade = commands.add_parser("grade", help="grade submitted notebooks",
                                 description="Grade each notebook's graded functions against the hidden tests; "
@@ -68,8 +70,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="auto (default): run learners' code in the bubblewrap sandbox where this machine can make "
                             "it, else say so and use process isolation; require: refuse to grade without the sandbox; "
                             "off: process isolation only, for debugging")
-    grade.add_argument("--source", type=Path, default=SOURCE_NOTEBOOK, metavar="NOTEBOOK",
-                       help="the instructor's notebook, whose solutions are the reference")
+    _source_option(grade, "the instructor's notebook, whose solutions are the reference")
     grade.add_argument("--shard", type=_shard, default=(1, 1), metavar="I/N",
                        help="grade only the I-th of N fixed slices of the submissions (1 <= I <= N), for an array job "
                             "on several machines; join the slices' --out folders with the merge command")
@@ -79,16 +80,24 @@ def _parser() -> argparse.ArgumentParser:
                                             "into DIR: the gradebook, feedback and summary one run would write.")
     merge.add_argument("folders", nargs="+", type=Path, metavar="SHARD_DIR", help="a shard's --out folder")
     merge.add_argument("--out", required=True, type=Path, metavar="DIR", help="where the joined outputs go")
-    merge.add_argument("--source", type=Path, default=SOURCE_NOTEBOOK, metavar="NOTEBOOK",
-                       help="the instructor's notebook the shards were graded with, for the report's reference code")
+    _source_option(merge, "the instructor's notebook the shards were graded with, for the report's reference code")
 
     gradescope = commands.add_parser("gradescope", help="write the autograder bundle for Gradescope",
                                      description="Write the zip to upload as a Gradescope programming assignment's "
                                                  "autograder: setup.sh, run_autograder, this grader and the notebook.")
     gradescope.add_argument("--out", required=True, type=Path, metavar="ZIP", help="the bundle to write (autograder.zip)")
-    gradescope.add_argument("--source", type=Path, default=SOURCE_NOTEBOOK, metavar="NOTEBOOK",
-                            help="the instructor's notebook, whose solutions are the reference")
+    _source_option(gradescope, "the instructor's notebook, whose solutions are the reference")
+
+    otter = commands.add_parser("otter", help="write the assignment as an Otter-Grader master notebook",
+                                description="Write DIR/image_compression.ipynb in Otter's format (its questions, "
+                                            "solution markers and test cells) with the learner's files, for otter assign.")
+    otter.add_argument("--out", required=True, type=Path, metavar="DIR", help="the folder to write (replaced whole)")
+    _source_option(otter, "the instructor's notebook")
     return parser
+
+
+def _source_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--source", type=Path, default=SOURCE_NOTEBOOK, metavar="NOTEBOOK", help=help_text)
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -342,11 +351,29 @@ def _gradescope(args) -> int:
     return 0
 
 
+def _otter(args) -> int:
+    from grading.release.learner_files import MissingLearnerFile
+    from grading.release.otter_master import write_otter_master
+
+    if not args.source.is_file():
+        raise UsageError(f"no source notebook at {args.source}")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} is a file, not a folder")
+    try:
+        files = write_otter_master(args.out, args.source)
+    except MissingLearnerFile as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {args.out / 'image_compression.ipynb'}, Otter's master notebook, and {len(files) - 1} files beside it: "
+          f"otter assign {args.out / 'image_compression.ipynb'} DIST")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
         args = _parser().parse_args(argv)
-        return {"release": _release, "grade": _grade, "merge": _merge, "gradescope": _gradescope}[args.command](args)
+        commands = {"release": _release, "grade": _grade, "merge": _merge, "gradescope": _gradescope, "otter": _otter}
+        return commands[args.command](args)
     except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
