@@ -92,7 +92,9 @@ def write_bundle(out: Path, source: Path) -> int:
 
 
 def _notebooks(submission: Path) -> list[Path]:
-    return sorted(p for p in submission.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    """The notebooks below ``submission`` that the grader grades: none in hidden folders (``.ipynb_checkpoints``)."""
+    return sorted(p for p in submission.rglob("*.ipynb")
+                  if not any(part.startswith(".") for part in p.relative_to(submission).parts[:-1]))
 
 
 def gradescope_results(submission: Path, grading_out: Path) -> dict:
