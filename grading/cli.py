@@ -87,6 +87,10 @@ def _parser() -> argparse.ArgumentParser:
                                                  "autograder: setup.sh, run_autograder, this grader and the notebook.")
     gradescope.add_argument("--out", required=True, type=Path, metavar="ZIP", help="the bundle to write (autograder.zip)")
     _source_option(gradescope, "the instructor's notebook, whose solutions are the reference")
+    gradescope.add_argument("--allow-unsandboxed", action="store_true",
+                            help="grade even where Gradescope's container cannot make the sandbox; there the "
+                                 "submission's code runs as root beside the grader and could forge its score "
+                                 "(each result says so)")
 
     otter = commands.add_parser("otter", help="write the assignment as an Otter-Grader master notebook",
                                 description="Write DIR/image_compression.ipynb in Otter's format (its questions, "
@@ -235,7 +239,7 @@ def _isolation(mode: str, public_dir: Path, secrets: list[Path]):
 
 
 def _grade(args) -> int:
-    from grading.grade.results import Run, source_digest
+    from grading.grade.results import Run, class_digest, source_digest
     from grading.grade.scores import Limits, grade_all
     from grading.grade.shards import slice_of
     from grading.hidden_tests.suite import prepare_suite
@@ -243,7 +247,7 @@ def _grade(args) -> int:
     from grading.release.learner_files import MissingLearnerFile, copy_public_files
 
     submissions = _find_submissions(args.submissions)
-    class_size = len(submissions)
+    class_size, whole_class = len(submissions), class_digest(submissions)
     submissions = slice_of(submissions, args.shard)  # named as the whole class, then sliced: names are the same
     if not args.source.is_file():
         raise UsageError(f"no source notebook at {args.source}")
@@ -273,8 +277,8 @@ def _grade(args) -> int:
               file=sys.stderr, flush=True)
         results = grade_all(submissions, suite, public_dir, isolation, limits, args.jobs, _progress, (args.source,))
     # Every learner process is gone by now: only the grader writes the output folder.
-    run = Run(source_digest(args.source), settings.HIDDEN_TEST_SEED, args.shard, class_size, isolation.description,
-              time.monotonic() - started)
+    run = Run(source_digest(args.source), settings.HIDDEN_TEST_SEED, args.shard, class_size, whole_class,
+              isolation.description, time.monotonic() - started)
     return _write_outputs(results, [run], args.out, args.source)
 
 
@@ -303,15 +307,14 @@ def _write_outputs(results, runs, out: Path, source: Path) -> int:
     from grading.grade.results import Run, write_results
     from grading.outputs import replace_file
 
-    isolations = list(dict.fromkeys(run.isolation for run in runs))
-    seconds = sum(run.seconds for run in runs)
+    seconds = sum(run.seconds for run in runs)  # shards merge only with the same isolation
     whole = Run(runs[0].source, runs[0].seed, runs[0].shard if len(runs) == 1 else (1, 1), runs[0].class_size,
-                "\n".join(isolations), seconds)
+                runs[0].class_digest, runs[0].isolation, seconds)
     write_feedback(results, out / "feedback")
     write_gradebook(results, out / "gradebook.csv")
     write_results(results, whole, out / "results.json")
     write_report(results, out, _known_code(source, whole.source))
-    lines = "\n".join([summary(results, seconds), *isolations])
+    lines = f"{summary(results, seconds)}\n{whole.isolation}"
     replace_file(out / "summary.txt", lines + "\n")
     print(lines)
     return 1 if any(r.internal_error for r in results) else 0
@@ -324,11 +327,11 @@ def _merge(args) -> int:
     for folder in args.folders:
         if not folder.is_dir():
             raise UsageError(f"no such folder: {file_name(folder)}")
-    _check_out(args.out)
     try:
         results, runs = merge_runs(args.folders)
     except ResultsError as exc:
         raise UsageError(str(exc)) from None
+    _check_out(args.out)  # once the shards are known to merge: a refused merge writes nothing, not even DIR
     print(f"merged {len(runs)} shard{'s' * (len(runs) != 1)}", file=sys.stderr)
     return _write_outputs(results, runs, args.out, args.source)
 
@@ -342,7 +345,7 @@ def _gradescope(args) -> int:
     if args.out.suffix != ".zip" or args.out.is_dir():
         raise UsageError(f"--out {args.out}: the bundle is a zip file; give a name ending in .zip")
     try:
-        count = write_bundle(args.out, args.source)
+        count = write_bundle(args.out, args.source, args.allow_unsandboxed)
     except MissingLearnerFile as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading.grade.gradescope import gradescope_results
+from grading.grade.gradescope import gradescope_results, main as convert
 from grading.instructor_notebook import SOURCE_NOTEBOOK
 from submissions import CENTROIDS_RIGHT, INSTRUCTOR, answered
 
@@ -114,9 +114,28 @@ def test_without_the_sandbox_the_output_says_so(tmp_path):
     assert run.returncode == 0, run.stderr
     results = gradescope_results(submission, tmp_path / "grading")
     assert results["score"] == 20.0
-    assert "Graded without the sandbox" in results["output"] and "process isolation" in results["output"]
+    assert "Graded without the sandbox, so this score could have been forged" in results["output"]
+    assert "process isolation" in results["output"]
 
 
 def test_a_bundle_needs_a_zip_name(tmp_path):
     run = _grader("gradescope", "--out", tmp_path / "autograder")
     assert run.returncode == 2 and ".zip" in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+def test_the_bundle_grades_only_in_the_sandbox_unless_told(bundle, tmp_path):
+    script = zipfile.ZipFile(bundle).read("run_autograder").decode()
+    assert "--sandbox require" in script
+    assert _grader("gradescope", "--out", tmp_path / "open.zip", "--allow-unsandboxed").returncode == 0
+    assert "--sandbox auto" in zipfile.ZipFile(tmp_path / "open.zip").read("run_autograder").decode()
+
+
+def test_without_the_sandbox_the_required_bundle_gives_0_and_the_reason(tmp_path):
+    """Where the container cannot make the sandbox, the grader refuses (status 2, one line): the result says why."""
+    (tmp_path / "submission").mkdir()
+    nbformat.write(INSTRUCTOR, tmp_path / "submission" / "image_compression.ipynb")
+    (tmp_path / "grading.log").write_text("python -m grading: error: no sandbox (--sandbox require): bwrap cannot "
+                                          "make the sandbox here: No permissions to create a new namespace\n")
+    convert([str(tmp_path / "submission"), str(tmp_path / "grading"), str(tmp_path / "results.json")])
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["score"] == 0.0 and results["output"].startswith("Not graded: python -m grading: error: no sandbox")

@@ -115,3 +115,11 @@ def test_fingerprints_ignore_names_comments_docstrings_and_layout():
     assert fingerprint([a.replace("** 2", "** 3")], functions) != fingerprint([a], functions)
     assert fingerprint(["def g(): pass"], functions) == "" and fingerprint(["def f(:"], functions) == ""
     assert fingerprint(["def f(): return 1", "def f(): return 2"], functions) == fingerprint(["def f(): return 2"], functions)
+
+
+def test_a_name_cannot_add_columns_to_a_table():
+    from grading.grade.scores import SubmissionResult
+
+    report = class_report([SubmissionResult("x | 99.0 | ok", seconds=3.0), SubmissionResult("y", seconds=1.0)])
+    row = next(line for line in report.splitlines() if line.startswith("| x"))
+    assert row.replace("\\|", "").count("|") == 4, row

@@ -130,6 +130,12 @@ def test_shards_of_another_reference_or_class_are_not_merged(graded, tmp_path):
     assert run.returncode == 2 and "another instructor's notebook" in run.stderr
     run = _grader("merge", root / "shard-1", root / "whole", "--out", tmp_path / "out")
     assert run.returncode == 2 and "shard of 1" in run.stderr
+    document = json.loads((root / "shard-2" / "results.json").read_text())
+    document["run"]["class_digest"] = "0" * 64  # another class of the same size: a notebook changed between shards
+    (other / "results.json").write_text(json.dumps(document))
+    run = _grader("merge", root / "shard-1", other, root / "shard-3", "--out", tmp_path / "out")
+    assert run.returncode == 2 and "another class" in run.stderr
+    assert not (tmp_path / "out").exists()  # a refused merge writes nothing, not even the folder
 
 
 def test_a_folder_without_results_is_one_line_of_error(graded, tmp_path):

@@ -85,6 +85,20 @@ def test_otter_grades_a_right_and_a_wrong_submission_as_this_grader_does(assigne
     assert scores == {"right": 20.0, "wrong": 10.0}
 
 
+def test_otters_tests_do_not_call_a_test_the_learner_redefined(assigned, tmp_path):
+    """A cell that replaces the public test functions by name does not pass Otter's tests."""
+    zips = sorted((assigned / "autograder").glob("*.zip"))
+    notebook = nbformat.from_dict(solved(closest="idx = np.zeros(X.shape[0], dtype=int)",
+                                         centroids="centroids = np.zeros((K, n))"))
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "find_closest_centroids_test = compute_centroids_test = lambda function: None"))
+    notebook.metadata["otter"] = nbformat.read(assigned / "student" / "image_compression.ipynb", as_version=4).metadata["otter"]
+    nbformat.write(notebook, tmp_path / "image_compression.ipynb")
+    _run(OTTER, "run", "-a", zips[0], "-o", tmp_path, tmp_path / "image_compression.ipynb", cwd=tmp_path)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert sum(test["score"] for test in results["tests"] if "score" in test) == 0
+
+
 def test_the_notebook_as_it_is_would_hand_otter_users_every_solution(assigned, tmp_path):
     """Why the export exists (docs/grading.md): Otter does not read nbgrader's markers, and says nothing."""
     (tmp_path / "as-is").mkdir()

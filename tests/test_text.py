@@ -43,3 +43,14 @@ def test_rendered_by_a_markdown_renderer_no_html_link_or_image_comes_through():
         html = mistune.html(f"# Feedback: {markdown(text)}\n\n- {markdown(text)}\n")
         for tag in ("<img", "<a ", "<b>", "<script"):
             assert tag not in html, (text, html)
+
+
+def test_nothing_a_learner_writes_becomes_an_autolink():
+    """GitHub's Markdown links bare URLs, www. addresses and e-mail addresses: each is broken, code spans kept."""
+    text = markdown("see https://evil.example, WWW.evil.example and a@b.co; `x @ y` stays code")
+    outside_code = text.split("`")[0]
+    assert "://" not in outside_code and "www." not in outside_code.lower() and "@" not in outside_code
+    assert "`x @ y`" in text
+    import html
+
+    assert html.unescape(outside_code) == "see https://evil.example, WWW.evil.example and a@b.co; "

@@ -10,8 +10,10 @@ environment. ``run_autograder`` runs for each submission: it grades the notebook
 one entry a hidden test with its name, score, maximum and output, and their visibility).
 
 Gradescope runs submissions in a container, where the sandbox may not be possible (no user
-namespaces): the grader then uses process isolation, and the results' output says so, as the
-gradebook's summary does.
+namespaces). Without it the learner's code would run as root beside the grader, able to rewrite
+the grader and its score, so the bundle grades only in the sandbox and otherwise gives 0 with the
+reason. ``--allow-unsandboxed`` makes a bundle that falls back to process isolation, each
+result's output saying that its score could have been forged.
 """
 
 from __future__ import annotations
@@ -34,11 +36,19 @@ SUBMISSION_NOTEBOOK = "image_compression.ipynb"
 _FIXED_TIME = (2026, 1, 1, 0, 0, 0)  # every member's date: the same sources give the same bundle
 
 SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu 22.04 or later).
+# Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu).
 set -euo pipefail
 apt-get update -qq
-apt-get install -y -qq python3.11 python3.11-venv bubblewrap
-python3.11 -m venv /autograder/venv
+apt-get install -y -qq bubblewrap
+# Python 3.11 or newer: the image's own where it is (Ubuntu 24.04 has 3.12), else 3.11 (Ubuntu 22.04).
+if python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    python=python3
+    apt-get install -y -qq python3-venv
+else
+    python=python3.11
+    apt-get install -y -qq python3.11 python3.11-venv
+fi
+"$python" -m venv /autograder/venv
 /autograder/venv/bin/python -m pip install --quiet --upgrade pip
 /autograder/venv/bin/python -m pip install --quiet -r /autograder/source/requirements.txt
 """
@@ -51,7 +61,8 @@ root="${AUTOGRADER_ROOT:-/autograder}"
 python="${GRADER_PYTHON:-$root/venv/bin/python}"
 cd "$root/source"
 mkdir -p "$root/results"
-"$python" -m grading grade "$root/submission" --out "$root/results/grading" > "$root/results/grading.log" 2>&1
+"$python" -m grading grade "$root/submission" --out "$root/results/grading" --sandbox {sandbox} \\
+    > "$root/results/grading.log" 2>&1
 "$python" -m grading.grade.gradescope "$root/submission" "$root/results/grading" "$root/results/results.json"
 """
 
@@ -72,18 +83,23 @@ def _member(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool =
     archive.writestr(info, data)
 
 
-def write_bundle(out: Path, source: Path) -> int:
+def write_bundle(out: Path, source: Path, allow_unsandboxed: bool = False) -> int:
     """Write the autograder bundle (a zip) to ``out``, atomically; returns how many files it holds.
 
     ``source`` is the instructor's notebook; the grader and the learner's files come from its
     folder, and the notebook goes in as ``image_compression.ipynb``, where the grader looks for it.
+    The bundle grades only in the sandbox (``--sandbox require``): without it, in Gradescope's
+    container, the learner's code runs as root beside the grader and could rewrite its score.
+    ``allow_unsandboxed`` makes a bundle that grades there all the same (``--sandbox auto``), each
+    result saying so.
     """
     buffer = io.BytesIO()
     root = source.resolve().parent
     files = bundle_files(root)
     with zipfile.ZipFile(buffer, "w") as archive:
         _member(archive, "setup.sh", SETUP_SH.encode(), executable=True)
-        _member(archive, "run_autograder", RUN_AUTOGRADER.encode(), executable=True)
+        script = RUN_AUTOGRADER.replace("{sandbox}", "auto" if allow_unsandboxed else "require")
+        _member(archive, "run_autograder", script.encode(), executable=True)
         _member(archive, SUBMISSION_NOTEBOOK, source.read_bytes())
         for relative in files:
             _member(archive, relative.as_posix(), (root / relative).read_bytes())
@@ -116,7 +132,8 @@ def gradescope_results(submission: Path, grading_out: Path) -> dict:
     result = next(r for r in results if r.name == name)
     feedback = [result.message, *result.notes, *(f"Error while running your graded cells: {p}" for p in result.problems)]
     if not run.isolation.startswith("isolation: sandbox"):
-        feedback.append("Graded without the sandbox: " + run.isolation.removeprefix("isolation: "))
+        feedback.append("Graded without the sandbox, so this score could have been forged by the submission's own code: "
+                        + run.isolation.removeprefix("isolation: "))
     return {
         "score": result.total,
         "execution_time": round(result.seconds, 1),
@@ -135,9 +152,11 @@ def main(argv: list[str]) -> int:
     try:
         document = gradescope_results(submission, grading_out)
     except Exception as exc:  # the learner still gets a result, and the instructor a reason
+        log = grading_out.with_name(grading_out.name + ".log")
+        said = [line for line in (log.read_text(errors="replace").splitlines() if log.is_file() else []) if line.strip()]
+        why = said[-1] if said else f"{type(exc).__name__}: {exc}"
         document = {"score": 0.0, "visibility": "visible", "stdout_visibility": "hidden",
-                    "output": f"The grader could not grade this submission ({type(exc).__name__}: {exc}); "
-                              f"see {grading_out.name}.log"}
+                    "output": f"Not graded: {why}"}
     replace_file(results, json.dumps(document, indent=1) + "\n")
     return 0
 

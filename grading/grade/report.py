@@ -34,6 +34,11 @@ class KnownCode:
     placeholder: str = ""
 
 
+def _cell(text: str) -> str:
+    """Learner's text for a table cell: inert Markdown, its ``|`` kept from making a column."""
+    return markdown(text).replace("|", "\\|")
+
+
 def _percent(count: int, total: int) -> str:
     return f"{100 * count / total:.0f} %"
 
@@ -73,7 +78,7 @@ def class_report(results: list[SubmissionResult], known: KnownCode = KnownCode()
             seen[key] += 1
             passed[key] += test.passed
     for key in sorted(seen, key=order.get):
-        lines.append(f"| `{key[0]}` | {markdown(key[1])} | {passed[key]} of {seen[key]} | {_percent(passed[key], seen[key])} |")
+        lines.append(f"| `{key[0]}` | {_cell(key[1])} | {passed[key]} of {seen[key]} | {_percent(passed[key], seen[key])} |")
     lines.append("")
 
     lines += ["## The class's most common mistakes", "",
@@ -90,7 +95,7 @@ def class_report(results: list[SubmissionResult], known: KnownCode = KnownCode()
 
     lines += ["## Slowest to grade", "", "| submission | seconds | status |", "|---|---:|---|"]
     for result in sorted(results, key=lambda r: (-r.seconds, r.name))[:SLOWEST]:
-        lines.append(f"| {markdown(result.name)} | {result.seconds:.1f} | {result.status} |")
+        lines.append(f"| {_cell(result.name)} | {result.seconds:.1f} | {result.status} |")
     lines.append("")
 
     lines += ["## Submissions with the same code", "",

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from grading.grade.scores import Problem, Status, SubmissionResult, TestResult
 from grading.outputs import replace_file
 
-__all__ = ["FORMAT", "ResultsError", "Run", "read_results", "source_digest", "write_results"]
+__all__ = ["FORMAT", "ResultsError", "Run", "class_digest", "read_results", "source_digest", "write_results"]
 
-FORMAT = "image-compression-grading-results/1"
+FORMAT = "image-compression-grading-results/2"
 
 
 class ResultsError(ValueError):
@@ -40,6 +41,9 @@ class Run:
         ``(I, N)``: the I-th of N slices of the class; ``(1, 1)`` for a whole class.
     class_size : int
         Submissions in the whole class, before slicing.
+    class_digest : str
+        SHA-256 of the whole class's submissions, names and sizes in bytes (read without opening
+        a file), before slicing: shards of one class list the same files.
     isolation : str
         The run's isolation line (sandbox or process isolation, and why).
     seconds : float
@@ -50,6 +54,7 @@ class Run:
     seed: int
     shard: tuple[int, int]
     class_size: int
+    class_digest: str
     isolation: str
     seconds: float
 
@@ -57,6 +62,18 @@ class Run:
 def source_digest(path: Path) -> str:
     """SHA-256 of a file's bytes, as hex."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def class_digest(submissions: list[tuple[str, Path]]) -> str:
+    """SHA-256 of every submission's name and size, as hex; a file that cannot be examined counts as size -1."""
+    lines = []
+    for name, path in sorted(submissions):
+        try:
+            size = os.lstat(path).st_size  # never opened: a FIFO or a device among them must not block
+        except OSError:
+            size = -1
+        lines.append(f"{name}\0{size}")
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "backslashreplace")).hexdigest()
 
 
 def write_results(results: list[SubmissionResult], run: Run, path: Path) -> None:

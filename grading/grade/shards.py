@@ -48,8 +48,9 @@ def merge_runs(folders: list[Path]) -> tuple[list[SubmissionResult], list[Run]]:
     Raises
     ------
     ResultsError
-        If a folder holds no readable results, the runs differ in their reference, seed, class or
-        number of shards, a shard is missing or given twice, or a submission appears twice.
+        If a folder holds no readable results, the runs differ in their reference, seed, class
+        (its submissions' names and sizes, listed by each shard), isolation or number of shards,
+        a shard is missing or given twice, or a submission appears twice.
     """
     runs = []
     for folder in folders:
@@ -58,7 +59,8 @@ def merge_runs(folders: list[Path]) -> tuple[list[SubmissionResult], list[Run]]:
     first = runs[0][0]
     for run, _, folder in runs[1:]:
         for field, what in (("source", "instructor's notebook"), ("seed", "hidden tests' seed"),
-                            ("class_size", "class (number of submissions)")):
+                            ("class_digest", "class (its submissions' names and sizes)"),
+                            ("isolation", "isolation (sandbox or not)")):
             if getattr(run, field) != getattr(first, field):
                 raise ResultsError(f"{folder} was graded with another {what} than {runs[0][2]}: they do not merge")
         if run.shard[1] != first.shard[1]:

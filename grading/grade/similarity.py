@@ -36,12 +36,30 @@ class _Renamer(ast.NodeTransformer):
         node.annotation = None
         return node
 
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.ExceptHandler:
+        if node.name:
+            node.name = self._canonical(node.name)
+        return self.generic_visit(node)
+
+    def visit_alias(self, node: ast.alias) -> ast.alias:
+        if node.asname:
+            node.asname = self._canonical(node.asname)
+        return node
+
 
 def _bound_names(function: ast.FunctionDef) -> set[str]:
-    bound = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+    """Every name the function binds: parameters (of lambdas and nested functions too), assigned
+    and loop names, ``except ... as`` names and import aliases."""
+    bound = set()
     for node in ast.walk(function):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        if isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             bound.add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.alias) and node.asname:
+            bound.add(node.asname)
     return bound
 
 

@@ -61,8 +61,9 @@ def markdown(text: str) -> str:
 
     Code spans (a run of backticks closed by a run of the same length) are kept as they are:
     Markdown shows their content as code. Elsewhere a backslash is doubled (so that none can make
-    a backtick literal and a code span plain Markdown), ``&``, ``<`` and ``>`` become entities, and
-    ``![`` and ``](`` are escaped with a backslash (``!\[``, ``]\(``).
+    a backtick literal and a code span plain Markdown), ``&``, ``<`` and ``>`` become entities,
+    ``![`` and ``](`` are escaped with a backslash (``!\[``, ``]\(``), and what GitHub's Markdown
+    would link by itself (``https://``, ``www.``, ``a@b.c``) gets an entity for its ``:``, ``.`` or ``@``.
     """
     text = printable(text)
     out, position = [], 0
@@ -88,4 +89,7 @@ def _inert(text: str) -> str:
     # literal, and what this function took for a code span would be read as Markdown, HTML and all.
     text = text.replace("\\", "\\\\")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("![", "!\\[").replace("](", "]\\(")  # no image, no link
+    text = text.replace("![", "!\\[").replace("](", "]\\(")  # no image, no link
+    # No autolink either (GitHub's Markdown links bare URLs, www. addresses and e-mail addresses):
+    # each is broken by an entity where the renderer looks for it, and still reads the same.
+    return re.sub(r"(?i)www\.", lambda m: m.group()[:3] + "&#46;", text.replace("://", "&#58;//").replace("@", "&#64;"))

@@ -14,7 +14,9 @@ needs into DIR, with the learner's files beside it:
   (``strip_solutions_from_all_cells``);
 - every other cell is as it is, so the learners read the same notebook.
 
-Otter then grades with the public tests only, all or nothing a question, as nbgrader does.
+Otter then grades with the public tests only, all or nothing a question, as nbgrader does, and in
+the learner's own kernel: a determined submission can still change what a test sees (the files
+beside it, Python's own modules). Grades that cannot be forged come from ``python -m grading``.
 """
 
 from __future__ import annotations
@@ -61,6 +63,18 @@ def _otter_markers(source: str) -> str:
     return "\n".join(lines)
 
 
+# Otter runs its tests in the learner's own namespace: the public test is loaded from its file, not
+# looked up by a name a learner's cell could have redefined. Otter's tests are doctests, which expect
+# the output the cell had in the master notebook (none), so the success line is kept out; a wrong
+# answer raises.
+_TEST_CELL = """import contextlib, importlib.util, io
+spec = importlib.util.spec_from_file_location("public_tests_for_otter", "public_tests.py")
+checks = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(checks)
+with contextlib.redirect_stdout(io.StringIO()):
+    checks.{function}_test({function})"""
+
+
 def _raw(text: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_raw_cell(text)
 
@@ -80,10 +94,7 @@ def otter_master(notebook: nbformat.NotebookNode, files: list[str]) -> nbformat.
         if function is None:
             cells.append(cell)
             continue
-        # Otter's tests are doctests, which expect the output a test cell had in the master notebook:
-        # none here, so the public test's success line is kept out of it. A wrong answer raises.
-        test = nbformat.v4.new_code_cell(f"import contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n"
-                                         f"    {function}_test({function})")
+        test = nbformat.v4.new_code_cell(_TEST_CELL.format(function=function))
         cells += [_raw(f"# BEGIN QUESTION\nname: {function}\npoints: {settings.POINTS[function]:g}"),
                   _raw(OTTER_BEGIN), cell, _raw(OTTER_END),
                   _raw("# BEGIN TESTS"), test, _raw("# END TESTS"), _raw("# END QUESTION")]
