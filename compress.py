@@ -94,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="the PNG to write (default: <input stem>-k<K>.png beside the input); - writes "
                              "standard output (the default for standard input), and the report goes to stderr")
     parser.add_argument("--out-dir", metavar="DIR",
-                        help="write each <input stem>-k<K>.png into this folder instead of beside its input")
+                        help="write each <input stem>-k<K>.png into this folder (made if missing) instead of "
+                             "beside its input")
     parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
                         help="compress N files at a time, each in a process of its own (default: 1)")
     parser.add_argument("--force", action="store_true", help="overwrite OUTPUT (and FIGURE) if it exists")
@@ -147,8 +148,13 @@ def _check_arguments(args: argparse.Namespace) -> None:
     if args.out_dir is not None:
         if args.inputs == [STDIO]:
             raise CompressError("standard input has no name to put in --out-dir; give -o OUTPUT.png")
-        if not Path(args.out_dir).is_dir():
-            raise CompressError(f"--out-dir {args.out_dir}: no such folder")
+        folder = Path(args.out_dir)
+        if folder.exists() and not folder.is_dir():
+            raise CompressError(f"--out-dir {args.out_dir} is a file, not a folder")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)  # as the README's example asks: a new folder of results
+        except OSError as exc:
+            raise CompressError(f"--out-dir {args.out_dir}: cannot create it ({exc.strerror or exc})") from None
 
 
 def _compress_one(args: argparse.Namespace) -> int:

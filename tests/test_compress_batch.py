@@ -122,7 +122,7 @@ def test_skipped_files_give_status_98_and_are_counted(capsys, photos, tmp_path):
     (["{a}", "{b}", "--compare", "{tmp}/x.png"], ["--compare draws one figure"]),
     (["{a}", "-", "--out-dir", "{tmp}/out"], ["- (standard input) is one image"]),
     (["{a}", "-o", "{tmp}/x.png", "--out-dir", "{tmp}/out"], ["not both"]),
-    (["{a}", "{b}", "--out-dir", "{tmp}/nowhere"], ["--out-dir", "no such folder"]),
+    (["{a}", "{b}", "--out-dir", "{a}"], ["--out-dir", "is a file, not a folder"]),
     (["{a}", "{b}", "-j", "0"], ["-j", "at least 1"]),
     (["{a}", "{b}", "-j", "two"], ["-j", "not a whole number"]),
     (["{a}", "{b}", "-k", "300"], ["K must be"]),
@@ -132,6 +132,12 @@ def test_mistakes_with_many_inputs_are_one_line_and_nothing_is_written(capsys, p
     status, out, err = run_main(capsys, *[fill.get(a, a).replace("{tmp}", str(tmp_path)) for a in argv])
     assert_one_error_line(status, err, *words)
     assert folder(tmp_path / "in") == sorted(PHOTOS) and folder(tmp_path / "out") == []
+
+
+def test_out_dir_is_created_when_it_does_not_exist(capsys, photos, tmp_path):
+    """The README's example writes into a new small/: --out-dir makes it, and its parents."""
+    status, out, _ = run_main(capsys, *photos, "--out-dir", tmp_path / "new" / "small")
+    assert status == 0 and folder(tmp_path / "new" / "small") == sorted(f"{Path(p).stem}-k16.png" for p in PHOTOS)
 
 
 def test_one_input_into_out_dir_gets_the_full_report(capsys, photos, tmp_path):
