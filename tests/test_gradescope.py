@@ -52,7 +52,12 @@ def _autograde(bundle: Path, root: Path, uploads: dict[str, object]) -> dict:
     done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
-    return json.loads((root / "results" / "results.json").read_text())
+    results = json.loads((root / "results" / "results.json").read_text())
+    if results["output"].startswith("Not graded:") and "no sandbox" in results["output"]:  # the bundle requires it
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the sandbox is required in CI: {results['output']}")
+        pytest.skip(f"no sandbox on this machine: {results['output']}")
+    return results
 
 
 def _gradebook_row(root: Path) -> dict:

@@ -11,6 +11,7 @@ through :func:`grading.grade.text.markdown`, so nothing in it renders as HTML, a
 from __future__ import annotations
 
 import io
+import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -56,8 +57,8 @@ def class_report(results: list[SubmissionResult], known: KnownCode = KnownCode()
     scores = sorted(r.total for r in results)
     top = max(r.max_total for r in results)
     statuses = Counter(r.status for r in results)
-    lines += [f"{total} submission{'s' * (total != 1)}; mean {points(sum(scores) / total)} / {points(top)}, median "
-              f"{points(scores[total // 2] if total % 2 else (scores[total // 2 - 1] + scores[total // 2]) / 2)}; "
+    lines += [f"{total} submission{'s' * (total != 1)}; mean {points(statistics.mean(scores))} / {points(top)}, median "
+              f"{points(statistics.median(scores))}; "
               + ", ".join(f"{statuses[s]} {s}" for s in Status) + ".", ""]
 
     lines += ["## Scores", ""]
