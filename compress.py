@@ -22,6 +22,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 if __name__ == "__main__":
     # No transparent huge pages for numpy's large arrays: where the kernel compacts memory for
@@ -31,17 +32,15 @@ if __name__ == "__main__":
     # (BLAS threads: quantize/threads.py.)
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
-from compress_cli.many_files import FileOutcome, compress_many, plan_jobs  # noqa: E402
-from compress_cli.one_file import (  # noqa: E402
-    CompressError,
-    NotSmaller,
-    TargetNotReached,
-    check_options,
-    compress_file,
-    default_output_path,
-)
+# Only what parsing and checking the arguments needs: numpy and Pillow come with the engine, imported
+# by _compress_one or _compress_many, so that --help and an argument error take no more than the
+# interpreter's start (docs/compress.md, "Start-up").
+from compress_cli.options import CompressError, NotSmaller, TargetNotReached, check_options  # noqa: E402
 from compress_cli.termination import Terminated, raising_on_termination  # noqa: E402
 from quantize.threads import one_blas_thread  # noqa: E402
+
+if TYPE_CHECKING:
+    from compress_cli.many_files import FileOutcome
 
 EXIT_USER_ERROR = 2
 EXIT_NOT_SMALLER = 98  # pngquant's status for --skip-if-larger
@@ -159,6 +158,9 @@ def _check_arguments(args: argparse.Namespace) -> None:
 
 def _compress_one(args: argparse.Namespace) -> int:
     """Compress the one input as asked; print the report; return the exit status."""
+    from compress_cli.one_file import compress_file, default_output_path
+
+    one_blas_thread()  # once numpy is loaded: threadpoolctl limits the BLAS libraries loaded so far
     (given,) = args.inputs
     to_stdout = args.output == STDIO or (given == STDIO and args.output is None)
     output = _standard_output() if to_stdout else args.output
@@ -181,6 +183,9 @@ def _progress_bar(total: int):
 
 def _compress_many(args: argparse.Namespace) -> int:
     """Compress every input; a line (or a bar step) for each, a summary; return the exit status."""
+    from compress_cli.many_files import compress_many, plan_jobs
+
+    one_blas_thread()
     jobs = plan_jobs(args.inputs, args.K, args.out_dir)
     bar = _progress_bar(len(jobs))
 
@@ -213,7 +218,6 @@ def _compress_many(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = _parser().parse_args(argv)
-    one_blas_thread()
     try:
         with raising_on_termination():
             _check_arguments(args)

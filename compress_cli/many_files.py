@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compress_cli.one_file import CompressedFile, CompressError, NotSmaller, TargetNotReached, compress_file, default_output_path
+from compress_cli.one_file import CompressedFile, compress_file
+from compress_cli.options import CompressError, NotSmaller, TargetNotReached, default_output_path
 from compress_cli.termination import Terminated, raise_on_termination
 from quantize.threads import CPUS, one_blas_thread, use_threads
 

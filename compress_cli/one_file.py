@@ -26,35 +26,17 @@ from typing import BinaryIO, TypeVar
 import numpy as np
 from PIL import Image
 
+from compress_cli.options import CompressError, NotSmaller, TargetNotReached, check_options, default_output_path
 from quantize.atomic_files import StagedFiles
 from quantize.dithering import dither
 from quantize.image_io import DecodedImage, ImageReadError, decode_image, image_to_array
-from quantize.indexed_image import Quantized, Quantizer, check_K, smallest_palette_reaching
+from quantize.indexed_image import Quantized, Quantizer, smallest_palette_reaching
 from quantize.png_encoder import encode_indexed_png
 
 T = TypeVar("T")
 
 __all__ = ["CompressError", "TargetNotReached", "NotSmaller", "CompressedFile", "compress_file",
            "default_output_path", "check_options", "check_destinations"]
-
-
-class CompressError(ValueError):
-    """A mistake by the user (bad input, K out of range, an output that exists...): one line."""
-
-
-class TargetNotReached(CompressError):
-    """``min_psnr`` is out of reach with K colours; nothing was written."""
-
-
-class NotSmaller(CompressError):
-    """The PNG would not be smaller than the input, and ``skip_if_larger`` was asked; nothing was written."""
-
-
-def default_output_path(input_path: str | os.PathLike, K: int, out_dir: str | os.PathLike | None = None) -> Path:
-    """``<input stem>-k<K>.png`` in ``out_dir``, or beside the input."""
-    path = Path(input_path)
-    name = f"{path.stem}-k{K}.png"
-    return path.with_name(name) if out_dir is None else Path(out_dir) / name
 
 
 @dataclass(frozen=True)
@@ -150,18 +132,6 @@ class CompressedFile:
 
 def _exists(path: Path) -> str:
     return f"{path} already exists (use --force to overwrite it)"
-
-
-def check_options(K: int, seed: int = 0, min_psnr: float | None = None) -> None:
-    """Raise :class:`CompressError` for K, seed or PSNR target out of range (once, before many files)."""
-    try:
-        check_K(K)
-    except ValueError as exc:
-        raise CompressError(str(exc)) from None
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise CompressError(f"the seed must be a non-negative whole number, got {seed!r}")
-    if min_psnr is not None and not (isinstance(min_psnr, (int, float)) and 0 < min_psnr < math.inf):
-        raise CompressError(f"the PSNR target must be a positive number of dB, got {min_psnr!r}")
 
 
 def _check_destination(path: Path, input_path: Path | None, force: bool, what: str) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 from quantize.colour_counts import colour_histogram
 from quantize.indexed_arrays import psnr_from_mse
 from quantize.palette import fit_palette
+from quantize.palette_size import check_K
 
 __all__ = ["Quantized", "Quantizer", "quantize_pixels", "smallest_palette_reaching", "check_K"]
 
@@ -67,16 +68,6 @@ class Quantized:
     def psnr(self) -> float:
         """PSNR in dB against the input, peak 255, over all channels; ``inf`` if lossless."""
         return psnr_from_mse(self.sse / (self.indices.size * self.palette.shape[1]), peak=255.0)
-
-
-def check_K(K: int) -> int:
-    """``K`` as an int, or ValueError (one line, for a user) unless it is a whole number from 1 to 256.
-
-    The engine checks K here, once, in :meth:`Quantizer.quantize`, which every fit goes through.
-    """
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not 1 <= K <= 256:
-        raise ValueError(f"K must be a whole number from 1 to 256 (a PNG palette's size), got {K!r}")
-    return int(K)
 
 
 def _ordered(palette: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -345,3 +345,34 @@ def test_skip_if_larger_on_a_pipe_writes_nothing(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "compress.py"), "-", "--skip-if-larger"], input=small,
                           capture_output=True, timeout=60)
     assert done.returncode == 98 and done.stdout == b"" and done.stderr.startswith(b"skipped: standard input:")
+
+
+_MODULES_AFTER = """
+import runpy, sys
+sys.argv = ["compress.py", *sys.argv[1:]]
+try:
+    runpy.run_path("compress.py", run_name="__main__")
+except SystemExit as exc:
+    status = exc.code
+print(status, *sorted(name for name in ("numpy", "PIL", "multiprocessing", "concurrent.futures.process") if name in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("argv, status", [
+    (["--help"], 0),
+    (["cat.png", "-k", "0"], 2),  # K out of range
+    (["a.png", "b.png", "-o", "c.png"], 2),  # how the arguments combine
+    (["a.png", "--psnr", "many"], 2),  # argparse's own check
+])
+def test_help_and_argument_errors_import_no_numpy(argv, status):
+    """The engine (numpy, Pillow) is imported only for work: --help and a mistake cost the start-up."""
+    result = subprocess.run([sys.executable, "-c", _MODULES_AFTER, *argv], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.split()[-1:] == [str(status)], result.stdout
+
+
+def test_one_file_imports_no_multiprocessing(photo):
+    """One input needs no pool of workers: only the batch imports multiprocessing."""
+    result = subprocess.run([sys.executable, "-c", _MODULES_AFTER, str(photo), "-o", str(photo.with_name("out.png"))],
+                            cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.split()[-3:] == ["0", "PIL", "numpy"], result.stdout
