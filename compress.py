@@ -37,7 +37,7 @@ if __name__ == "__main__":
 # interpreter's start (docs/compress.md, "Start-up").
 from compress_cli.options import CompressError, NotSmaller, TargetNotReached, check_options  # noqa: E402
 from compress_cli.termination import Terminated, raising_on_termination  # noqa: E402
-from quantize.threads import one_blas_thread  # noqa: E402
+from quantize.threads import CPUS, one_blas_thread  # noqa: E402
 
 if TYPE_CHECKING:
     from compress_cli.many_files import FileOutcome
@@ -95,8 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out-dir", metavar="DIR",
                         help="write each <input stem>-k<K>.png into this folder (made if missing) instead of "
                              "beside its input")
-    parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
-                        help="compress N files at a time, each in a process of its own (default: 1)")
+    parser.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                        help="compress N files at a time, each in a process of its own (default: one a core, "
+                             f"{CPUS} here, and at most one for every two files)")
     parser.add_argument("--force", action="store_true", help="overwrite OUTPUT (and FIGURE) if it exists")
     parser.add_argument("--compare", metavar="FIGURE.png",
                         help="also save the original and the result side by side in this figure")
@@ -172,6 +173,12 @@ def _compress_one(args: argparse.Namespace) -> int:
     return 0
 
 
+def _workers(asked: int | None, files: int) -> int:
+    """Worker processes for ``files`` files: as asked, or one a core, with two files a worker at least
+    (a worker's start-up, its own interpreter and imports, is worth it only if it has files to share)."""
+    return asked if asked is not None else max(1, min(CPUS, files // 2))
+
+
 def _progress_bar(total: int):
     """A tqdm progress bar on stderr if stderr is a terminal and tqdm is installed; else None."""
     if not sys.stderr.isatty() or importlib.util.find_spec("tqdm") is None:
@@ -203,7 +210,7 @@ def _compress_many(args: argparse.Namespace) -> int:
             bar.update(1)
 
     try:
-        summary = compress_many(jobs, _options(args), args.jobs, show)
+        summary = compress_many(jobs, _options(args), _workers(args.jobs, len(jobs)), show)
     finally:
         if bar is not None:
             bar.close()

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compress_cli.one_file import CompressedFile, compress_file
 from compress_cli.options import CompressError, NotSmaller, TargetNotReached, default_output_path
+from compress_cli.report import CompressedFile
 from compress_cli.termination import Terminated, raise_on_termination
 from quantize.threads import CPUS, one_blas_thread, use_threads
 
@@ -77,6 +77,10 @@ def _compress_job(job: FileJob, options: dict[str, Any]) -> FileOutcome:
     if job.clash is not None:
         return FileOutcome(job.input_path, error=CompressError(
             f"{job.input_path}: its output {job.output_path} is also that of {job.clash}; not compressed"))
+    # Imported here, where the work is: with worker processes, this one (which only hands out
+    # files and prints) never loads numpy, and leaves the cores to the workers.
+    from compress_cli.one_file import compress_file
+
     try:
         return FileOutcome(job.input_path, report=compress_file(job.input_path, job.output_path, **options))
     except CompressError as exc:

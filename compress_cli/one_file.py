@@ -15,11 +15,10 @@ smaller than the input when that was asked for (:class:`NotSmaller`).
 from __future__ import annotations
 
 import io
-import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -27,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from compress_cli.options import CompressError, NotSmaller, TargetNotReached, check_options, default_output_path
+from compress_cli.report import CompressedFile
 from quantize.atomic_files import StagedFiles
 from quantize.dithering import dither
 from quantize.image_io import DecodedImage, ImageReadError, decode_image, image_to_array
@@ -37,97 +37,6 @@ T = TypeVar("T")
 
 __all__ = ["CompressError", "TargetNotReached", "NotSmaller", "CompressedFile", "compress_file",
            "default_output_path", "check_options", "check_destinations"]
-
-
-@dataclass(frozen=True)
-class CompressedFile:
-    """What :func:`compress_file` did to one file, with every figure the command prints.
-
-    Sizes are in bytes; ``psnr_db`` is measured against the pixels read (after the conversions
-    listed in ``notes``, if any); ``seconds`` is the wall time of the whole call.
-    """
-
-    input_name: str
-    output_path: Path | None  # None: written to a stream (standard output)
-    width: int
-    height: int
-    K: int
-    input_bytes: int
-    output_bytes: int
-    colours_in: int
-    colours_out: int
-    psnr_db: float
-    seconds: float
-    notes: tuple[str, ...] = ()
-    faithful: bool = True  # the pixels read were the file's own (no conversion, one frame)
-    dithered: bool = False
-    min_psnr: float | None = None
-    figure_path: Path | None = None
-
-    @property
-    def output_name(self) -> str:
-        """The output file, or ``standard output``."""
-        return "standard output" if self.output_path is None else str(self.output_path)
-
-    @property
-    def lossless(self) -> bool:
-        """True if the output reproduces the input file exactly: no error, nothing converted."""
-        return math.isinf(self.psnr_db) and self.faithful
-
-    @property
-    def pixels(self) -> int:
-        """Width times height."""
-        return self.width * self.height
-
-    @property
-    def bits_per_pixel_in(self) -> float:
-        """Bits of the input file for each pixel."""
-        return 8 * self.input_bytes / self.pixels
-
-    @property
-    def bits_per_pixel_out(self) -> float:
-        """Bits of the output PNG for each pixel."""
-        return 8 * self.output_bytes / self.pixels
-
-    @property
-    def ratio(self) -> float:
-        """Input bytes over output bytes: how many times smaller the output is."""
-        return self.input_bytes / self.output_bytes
-
-    @property
-    def quality(self) -> str:
-        """The quality in words: lossless, or the PSNR and what it was measured against."""
-        if self.lossless:
-            return "lossless (the image has no more colours than K)"
-        against = "" if self.faithful else " against the pixels read (see note)"
-        if math.isinf(self.psnr_db):
-            return f"no error{against}: not lossless"
-        how = ", Floyd-Steinberg dithering" if self.dithered else ""
-        target = f", target {self.min_psnr:g} dB" if self.min_psnr is not None else ""
-        return f"PSNR {self.psnr_db:.2f} dB{against}{how}{target}"
-
-    def one_line(self) -> str:
-        """The report in one line, for a batch of files."""
-        quality = "lossless" if self.lossless else self.quality.split(" against")[0].split(",")[0]
-        line = (f"{self.input_name} -> {self.output_name}  {self.input_bytes:,} -> {self.output_bytes:,} bytes "
-                f"(ratio {self.ratio:.2f}), {quality}, {self.colours_out} colours, {self.seconds:.2f} s")
-        return "; note: ".join([line, *self.notes])
-
-    def __str__(self) -> str:
-        rows = [
-            ("input", f"{self.input_name}  {self.width} x {self.height}"),
-            *(("note", note) for note in self.notes),
-            ("output", f"{self.output_name}  (K = {self.K})"),
-            ("size", f"{self.input_bytes:,} -> {self.output_bytes:,} bytes  "
-                     f"({self.bits_per_pixel_in:.2f} -> {self.bits_per_pixel_out:.2f} bits/pixel, "
-                     f"ratio {self.ratio:.2f})"),
-            ("colours", f"{self.colours_in:,} -> {self.colours_out:,}"),
-            ("quality", self.quality),
-            ("time", f"{self.seconds:.2f} s"),
-        ]
-        if self.figure_path is not None:
-            rows.append(("figure", str(self.figure_path)))
-        return "\n".join(f"{label:<8} {value}" for label, value in rows)
 
 
 def _exists(path: Path) -> str:
@@ -185,6 +94,14 @@ def _writing(path: Path | None, write: Callable[[], T]) -> T:
         raise CompressError(_exists(Path(exc.filename or path))) from None
     except OSError as exc:
         raise CompressError(f"{exc.filename or path or 'standard output'}: cannot write ({exc.strerror or exc})") from None
+
+
+def _partly_transparent(pixels: np.ndarray) -> bool:
+    """Whether some pixel has an alpha between 0 and 255: then the error is of premultiplied colour."""
+    if pixels.shape[2] != 4:
+        return False
+    alpha = pixels[..., 3]
+    return bool(((alpha > 0) & (alpha < 255)).any())
 
 
 def _quantize(decoded: DecodedImage, K: int, seed: int, dithered: bool, min_psnr: float | None,
@@ -305,7 +222,7 @@ def compress_file(input_path: str | os.PathLike | bytes, output_path: str | os.P
         input_name=name, output_path=output_path, width=width, height=height, K=K,
         input_bytes=decoded.file_bytes, output_bytes=len(png), colours_in=quantized.colours_in,
         colours_out=len(quantized.palette), psnr_db=quantized.psnr, seconds=0.0, notes=decoded.notes,
-        faithful=decoded.faithful, dithered=dithered, min_psnr=min_psnr, figure_path=figure_path,
+        faithful=decoded.faithful, dithered=dithered, premultiplied=_partly_transparent(decoded.pixels), min_psnr=min_psnr, figure_path=figure_path,
     )
     with StagedFiles() as files:
         if figure_path is not None:

@@ -25,7 +25,7 @@ import numpy as np
 __all__ = ["ColourHistogram", "colour_histogram", "bin_index"]
 
 _RGB_KEYS = 1 << 24
-# Below this many pixels, RGB colours are counted by sorting (see colour_histogram).
+# Below this many pixels, colours are counted by sorting (see colour_histogram).
 DENSE_MIN_PIXELS = 1 << 20
 
 
@@ -146,7 +146,8 @@ def colour_histogram(pixels: np.ndarray) -> ColourHistogram:
     ColourHistogram
         Time and memory are linear in the number of pixels: keys of 4 bytes a pixel and a
         transient 128 MiB table of counts; for RGBA pixels that are not opaque, a sort of their
-        keys (a few times slower, but such pixels are usually few: edges and shadows).
+        keys (a few times slower, but such pixels are usually few: edges and shadows). Images
+        of fewer than ``DENSE_MIN_PIXELS`` pixels are counted by a sort of all their keys.
     """
     pixels = np.asarray(pixels)
     if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
@@ -156,10 +157,11 @@ def colour_histogram(pixels: np.ndarray) -> ColourHistogram:
     if channels == 3 and len(flat) >= DENSE_MIN_PIXELS:
         keys, colours, counts = _count_dense(flat)
         return ColourHistogram(colours, counts, (height, width), keys, None, np.zeros(0, np.intp), 0)
-    if channels == 3:
-        # A small image: sorting its keys is quicker than clearing a 128 MiB table.
+    if channels == 3 or len(flat) < DENSE_MIN_PIXELS:
+        # A small image, RGB or RGBA (an icon): sorting its keys is quicker than clearing a
+        # 128 MiB table.
         colours, rows, counts = _unique(_pack(flat))
-        return ColourHistogram(_unpack(colours, 3), counts, (height, width), np.zeros(0, np.int32),
+        return ColourHistogram(_unpack(colours, channels), counts, (height, width), np.zeros(0, np.int32),
                             np.zeros(len(flat), dtype=bool), rows, len(colours))
     opaque = flat[:, 3] == 255
     keys, opaque_colours, opaque_counts = _count_dense(flat[opaque, :3])

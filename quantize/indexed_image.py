@@ -9,8 +9,10 @@ A :class:`Quantizer` counts the colours once and then fits palettes of any size 
 :func:`smallest_palette_reaching` tries several K for the cost of one count.
 
 Transparency: a fully transparent pixel's colour cannot be seen, so all of them share one palette
-entry (0, 0, 0, 0), and the error counts them as exact. The other pixels are clustered in RGBA,
-all four channels weighing the same, so half-transparent edges keep their alpha.
+entry (0, 0, 0, 0), and the error counts them as exact. Where some pixels are partly transparent,
+the others are clustered, and the error measured, on premultiplied colour and alpha
+(:mod:`quantize.premultiplied`): what a viewer shows over any background. Opaque pixels'
+premultiplied colour is their colour, so an image whose alpha is only 0 and 255 is clustered as before.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from quantize.colour_counts import colour_histogram
 from quantize.indexed_arrays import psnr_from_mse
 from quantize.palette import fit_palette
 from quantize.palette_size import check_K
+from quantize.premultiplied import fit_premultiplied
 
 __all__ = ["Quantized", "Quantizer", "quantize_pixels", "smallest_palette_reaching", "check_K"]
 
@@ -46,7 +49,8 @@ class Quantized:
         colour, whatever their hidden RGB values.
     sse : float
         Sum over pixels and channels of the squared difference from the input, in 8-bit units
-        (fully transparent pixels count as equal).
+        (fully transparent pixels count as equal); for RGBA, of the premultiplied colour
+        (RGB times alpha / 255) and alpha.
     """
 
     palette: np.ndarray
@@ -139,18 +143,25 @@ class Quantizer:
                 # Fully transparent pixels get an exact entry of their own; the rest share K - 1.
                 others = np.ones(len(colours), dtype=bool)
                 others[transparent] = False
-                fit = fit_palette(colours[others], weights[others], K - 1, seed)
-                palette = np.vstack([np.zeros((1, 4), np.uint8), fit.palette])
+                entries, labels_of_others, sse = self._fit(colours[others], weights[others], K - 1, seed)
+                palette = np.vstack([np.zeros((1, 4), np.uint8), entries])
                 labels = np.zeros(len(colours), dtype=np.uint8)
-                labels[others] = fit.labels + 1
+                labels[others] = labels_of_others + 1
             else:
-                fit = fit_palette(colours, weights, K, seed)
-                palette, labels = fit.palette, fit.labels
-            sse = fit.sse
+                palette, labels, sse = self._fit(colours, weights, K, seed)
         palette, labels = _ordered(palette, labels, weights)
         if self._opaque_alpha:
             palette = np.hstack([palette, np.full((len(palette), 1), 255, np.uint8)])
         return Quantized(palette, counts.per_pixel(labels), len(counts), float(sse))
+
+
+    @staticmethod
+    def _fit(colours: np.ndarray, weights: np.ndarray, K: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """Palette, labels and error of ``colours``: premultiplied where some are partly transparent."""
+        if colours.shape[1] == 4 and ((colours[:, 3] > 0) & (colours[:, 3] < 255)).any():
+            return fit_premultiplied(colours, weights, K, seed)
+        fit = fit_palette(colours, weights, K, seed)
+        return fit.palette, fit.labels, fit.sse
 
 
 def quantize_pixels(pixels: np.ndarray, K: int, seed: int = 0) -> Quantized:

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import compress
 from compress_cli.many_files import FileJob, _outcome, compress_many, plan_jobs
 from tests.test_compress_cli import assert_one_error_line, run_main
 
@@ -256,3 +257,25 @@ def test_a_reader_that_goes_away_stops_the_batch_with_one_line(photos, tmp_path)
     assert process.wait(timeout=60) == 2 and "Traceback" not in err
     assert err.splitlines()[-1] == "error: standard output was closed; stopped, no partial file left"
     assert not [name for name in folder(tmp_path / "out") if name.startswith(".")]
+
+
+def test_several_files_get_one_worker_a_core_by_default():
+    """Without -j, one worker process a core (as pngquant uses every core), with two files a worker
+    at least: a worker's own start-up is worth it only if it shares the work."""
+    assert [compress._workers(None, files) for files in (1, 2, 3, 4, 100)] == [
+        1, 1, 1, min(2, compress.CPUS), compress.CPUS]
+    assert compress._workers(3, 100) == 3  # -j N as asked
+
+
+def test_with_workers_the_process_that_prints_never_loads_numpy(tmp_path):
+    """It hands out files and prints their reports, which come back pickled (compress_cli/report.py)."""
+    photos = [tmp_path / f"cat{i}.png" for i in range(2)]
+    for photo in photos:
+        photo.write_bytes((ROOT / "images" / "chelsea_small.png").read_bytes())
+    script = ("import runpy, sys; sys.argv = ['compress.py', *sys.argv[1:]]\n"
+              "try:\n    runpy.run_path('compress.py', run_name='__main__')\n"
+              "except SystemExit as exc:\n    print('status', exc.code, 'numpy' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script, *map(str, photos), "--out-dir", str(tmp_path / "out"),
+                           "-j", "2"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "status 0 False", done.stdout + done.stderr
+    assert len(list((tmp_path / "out").glob("*.png"))) == 2

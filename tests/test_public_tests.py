@@ -252,7 +252,10 @@ def test_every_right_function_passes_with_a_speed_note_exactly_when_it_loops_ove
         assert "The usual cause is a Python loop over the examples" in note and "): Hint" in note
     else:
         assert not notes, notes
-    assert time.process_time() - started < 5  # the whole test cell, the course's loop over every example included
+    # The whole test cell, the course's loop over every example included. A loop at the speed limit
+    # is timed again to be sure, and takes the longest: 4.8-5.1 s of processor time on 2026-12-02
+    # (2-core machine, quiet), so the bound leaves room for a busy machine's slower processor.
+    assert time.process_time() - started < 10
 
 
 # ---------------------------------------------------------------------------------------------
