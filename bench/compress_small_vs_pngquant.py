@@ -58,6 +58,18 @@ def rgba(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGBA"))
 
 
+def start_up(repeat: int) -> dict[str, float]:
+    """Median wall seconds of a bare interpreter, and of one importing what a one-file call imports."""
+    commands = {"python -c pass": [sys.executable, "-c", "pass"],
+                "imports of a one-file call": [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+                                               "import compress, compress_cli.one_file; compress.one_blas_thread()"]}
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, command in commands.items():
+            times[name].append(run(command)[0])
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def one_file(image: Path, K: int, repeat: int, out: Path) -> dict[str, dict]:
     """Both tools on one image: median wall seconds, bytes and premultiplied PSNR of each."""
     commands = {
@@ -175,6 +187,9 @@ def main() -> None:
               f"{wins['bytes']} of {len(pairs)}.")
         print(f"One icon at K = 64: {min(icon_ratios):.2f}x to {max(icon_ratios):.2f}x pngquant's wall time "
               f"(target: at most {TARGET_ICON_RATIO:g}x).")
+        floor = start_up(args.repeat)
+        print("Start-up of a one-file call: " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in floor.items())
+              + " (the interpreter and the imports, before any work).")
         times = batch(folder, args.repeat)
         print(f"{BATCH_FILES} small files in one call, K = {BATCH_K}: compress.py {times['compress.py']:.2f} s, "
               f"pngquant {times['pngquant']:.2f} s, {times['compress.py'] / times['pngquant']:.2f}x "
