@@ -190,9 +190,7 @@ def _progress_bar(total: int):
 
 def _compress_many(args: argparse.Namespace) -> int:
     """Compress every input; a line (or a bar step) for each, a summary; return the exit status."""
-    from compress_cli.many_files import compress_many, plan_jobs
-
-    one_blas_thread()
+    from compress_cli.many_files import compress_many, plan_jobs  # the engine: in compress_many or its workers
     jobs = plan_jobs(args.inputs, args.K, args.out_dir)
     bar = _progress_bar(len(jobs))
 
