@@ -37,17 +37,23 @@ __all__ = ["PaletteFit", "fit_palette"]
 FINE_BITS = 6  # for RGB; the coarse level has one bit less
 # Work allowed for the Lloyd iterations on the distinct colours, in units of one colour against
 # one centre; an iteration costs about ``colours x (K + 32)`` (the 32: the updates and distances
-# that do not depend on K), so a photo with many colours gets few iterations at large K.
+# that do not depend on K), so a photo with many colours gets few iterations at large K. A small
+# image stops at FINISH_MAX_ITER, so that its fit costs in proportion to its colours: on
+# small images, iterations after the eighth gained 0.01 dB on average (docs/compress.md).
 FINISH_BUDGET = 1.0e8
+FINISH_MAX_ITER = 8
 MAX_ITER = 100  # Lloyd on the coarse bins runs to convergence, or this many iterations
 REFINE_MAX_ITER = 10  # on the fine bins, a few iterations: most of the gain, at large K too
 # Swaps tried after the best start, up to K = SWAP_MAX_K (see swap_search): each trial runs
 # SWAP_PROBE_ITER Lloyd iterations and goes on to convergence only if it is already better.
 # A trial costs in proportion to the coarse bins, so their number is bounded by SWAP_WORK
 # bin-trials: all 40 trials on photos of a few megapixels, fewer on larger ones, whose many
-# bins leave the swaps little to gain (docs/compress.md, "How it is fast").
+# bins leave the swaps little to gain (docs/compress.md, "How it is fast"). On a small image the
+# swaps would cost more than the rest of the fit, so their work is also at most one bin-trial
+# for each distinct colour (SWAP_WORK_PER_COLOUR): an icon of 1,000 colours gets a few trials.
 SWAP_TRIALS = 40
 SWAP_WORK = 150_000
+SWAP_WORK_PER_COLOUR = 1
 SWAP_PROBE_ITER = 5
 SWAP_MAX_K = 128
 
@@ -135,7 +141,8 @@ def fit_palette(colours: np.ndarray, weights: np.ndarray, K: int, seed: int = 0)
             best = (centres, sse)
     centres, sse = best
     if 2 <= K <= SWAP_MAX_K:
-        trials = int(np.clip(SWAP_WORK // len(points), 1, SWAP_TRIALS))
+        work = min(SWAP_WORK, SWAP_WORK_PER_COLOUR * len(colours))
+        trials = int(np.clip(work // len(points), 1, SWAP_TRIALS))
         centres, _ = swap_search(points, point_weights, centres, sse, trials,
                                  np.random.default_rng([seed, 1]), max_iter=MAX_ITER,
                                  probe_iter=SWAP_PROBE_ITER)
@@ -143,7 +150,7 @@ def fit_palette(colours: np.ndarray, weights: np.ndarray, K: int, seed: int = 0)
         centres, _ = lloyd(points, point_weights, centres, max_iter=REFINE_MAX_ITER)
     # The finish takes settled fine bins whole when that pays (quantize.grouped_kmeans).
     grouped = fine_level_used and K >= 2 and worth_grouping(fine, centres)
-    finish_iter = int(min(MAX_ITER, max(1, FINISH_BUDGET // (len(colours) * (K + 32)))))
+    finish_iter = int(min(FINISH_MAX_ITER, max(1, FINISH_BUDGET // (len(colours) * (K + 32)))))
     if len(levels) > 1:
         if grouped:
             centres, _ = grouped_lloyd(colours32, weights, fine, centres, max_iter=finish_iter)
