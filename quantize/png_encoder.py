@@ -38,6 +38,9 @@ FILTERS = (NONE, UP, PAETH)
 LEVEL_SMALL_MAX_BYTES = 3 << 17  # index bytes (0.38 MP at 8 bits) up to which libdeflate level 12 is affordable
 WHOLE_SAMPLE_PIXELS = 1 << 19  # pixels up to which the layout is chosen on the whole image
 LEVEL_SMALL, LEVEL_LARGE, LEVEL_SAMPLE = 12, 9, 6
+# A small image is its own sample, tried at level 9: level 6 misjudged the layout of icons, whose
+# long runs level 12 encodes best unfiltered (docs/compress.md, "Small images").
+LEVEL_WHOLE_SAMPLE = 9
 _SAMPLE_BLOCK_ROWS = 16  # rows in each block of the sample the layout is chosen on
 _SAMPLE_BLOCKS = 16  # blocks in the sample, spread over the image
 _FILTER_CHUNK_ROWS = 256  # rows filtered at once: bounds the int16 temporaries
@@ -156,10 +159,14 @@ def choose_layout(indices: np.ndarray, colours: int) -> tuple[int, int]:
         ``(depth, kind)``: the fewest bits that hold ``colours`` or 8, and one of ``FILTERS``.
         The sample is the whole of an image of up to ``WHOLE_SAMPLE_PIXELS`` pixels, else
         ``_SAMPLE_BLOCKS`` blocks of ``_SAMPLE_BLOCK_ROWS`` rows spread evenly over it, compressed
-        at a fast level: a few per cent of the work of compressing the whole image once.
+        at a fast level (``LEVEL_SAMPLE``): a few per cent of the work of compressing the whole
+        image once. A small image is compressed whole at ``LEVEL_WHOLE_SAMPLE``, which picks what
+        level 12 compresses best more often.
     """
+    level = LEVEL_SAMPLE
     if indices.size <= WHOLE_SAMPLE_PIXELS:
         blocks = [indices]  # a small image is its own sample
+        level = LEVEL_WHOLE_SAMPLE
     else:
         starts = np.linspace(0, len(indices) - _SAMPLE_BLOCK_ROWS, _SAMPLE_BLOCKS).astype(int)
         blocks = [indices[start:start + _SAMPLE_BLOCK_ROWS] for start in np.unique(starts)]
@@ -167,7 +174,7 @@ def choose_layout(indices: np.ndarray, colours: int) -> tuple[int, int]:
     for depth in sorted({_bit_depth(colours), 8}):
         for kind in FILTERS:
             stream = np.concatenate([filtered_stream(pack_rows(block, depth), kind) for block in blocks])
-            sizes[depth, kind] = len(deflate.zlib_compress(stream, LEVEL_SAMPLE))
+            sizes[depth, kind] = len(deflate.zlib_compress(stream, level))
     return min(sizes, key=lambda layout: (sizes[layout], layout))
 
 
