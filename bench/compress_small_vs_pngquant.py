@@ -22,7 +22,7 @@ Usage::
 
     python bench/compress_small_vs_pngquant.py              # 5 runs of each
     python bench/compress_small_vs_pngquant.py --repeat 3
-    python bench/compress_small_vs_pngquant.py --write-reference   # the icon test's pngquant PSNRs
+    python bench/compress_small_vs_pngquant.py --write-reference   # the icon test's pngquant PSNRs and bytes
 """
 
 from __future__ import annotations
@@ -135,22 +135,24 @@ def batch(folder: Path, repeat: int) -> dict[str, float]:
 
 
 def write_reference() -> None:
-    """Run pngquant on the test's icons and store its premultiplied PSNRs in tests/data."""
+    """Run pngquant on the test's icons and store its premultiplied PSNRs and bytes in tests/data."""
     entries = []
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "reference.png"
         for icon in sorted(TEST_ICONS.glob("*.png")):
             for K in KS:
-                subprocess.run([*PNGQUANT, "-o", str(target), str(K), str(icon)], check=True)
+                subprocess.run([*PNGQUANT_STRIP, "-o", str(target), str(K), str(icon)], check=True)
                 value = premultiplied_psnr(rgba(icon), rgba(target))
-                entries.append({"source": str(icon.relative_to(ROOT)), "K": K, "psnr": round(value, 4)})
+                entries.append({"source": str(icon.relative_to(ROOT)), "K": K, "psnr": round(value, 4),
+                                "bytes": target.stat().st_size})
     REFERENCE.write_text(json.dumps({
-        "tool": "pngquant --nofs --speed 4 K",
-        "command": PNGQUANT,  # followed by -o OUTPUT, K and INPUT
-        "measure": "PSNR (peak 255) of premultiplied colour and alpha: RGB times alpha / 255, and alpha",
+        "tool": "pngquant --nofs --speed 4 --strip K",
+        "command": PNGQUANT_STRIP,  # followed by -o OUTPUT, K and INPUT
+        "measure": "PSNR (peak 255) of premultiplied colour and alpha: RGB times alpha / 255, and alpha; "
+                   "bytes of the file (--strip: no metadata copied from the input, as compress.py writes none)",
         "version": pngquant_version(),
         "written_by": "python bench/compress_small_vs_pngquant.py --write-reference",
-        "psnr": entries,
+        "cases": entries,
     }, indent=2) + "\n")
     print(f"wrote {REFERENCE.relative_to(ROOT)} ({pngquant_version()})")
 
@@ -159,7 +161,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each tool, median reported (default 5)")
     parser.add_argument("--write-reference", action="store_true",
-                        help=f"only write {REFERENCE.relative_to(ROOT)}, pngquant's PSNRs on the test's icons")
+                        help=f"only write {REFERENCE.relative_to(ROOT)}, pngquant's PSNRs and bytes on the test's icons")
     args = parser.parse_args()
     if pngquant_version() is None:
         sys.exit("error: pngquant is not installed (make bench-small installs it)")

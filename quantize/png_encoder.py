@@ -9,7 +9,7 @@ so none changes PSNR):
 - *layout*: the bit depth (for 16 colours or fewer, indices packed 2, 4 or 8 to a byte, or one a
   byte, which deflate matches better on some photos) and the row filter (none, Up or Paeth for
   the whole image), whichever compresses a sample of the rows best (photos with noise compress
-  best unfiltered; smooth ones, and upscaled ones, filtered);
+  best unfiltered; smooth ones, and upscaled ones, filtered); a small image is its own sample;
 - *deflate*: libdeflate (the ``deflate`` package), whose level 12 (its slowest) finds shorter
   encodings than zlib's best; it is affordable for up to 384 KiB of indices (the repository's
   photos, at most 274,000 bytes), and level 9 is used above, where level 12 would take longer
@@ -39,7 +39,7 @@ LEVEL_SMALL_MAX_BYTES = 3 << 17  # index bytes (0.38 MP at 8 bits) up to which l
 WHOLE_SAMPLE_PIXELS = 1 << 19  # pixels up to which the layout is chosen on the whole image
 LEVEL_SMALL, LEVEL_LARGE, LEVEL_SAMPLE = 12, 9, 6
 # A small image is its own sample, tried at level 9: level 6 misjudged the layout of icons, whose
-# long runs level 12 encodes best unfiltered (docs/compress.md, "Small images").
+# long runs level 12 encodes best unfiltered (docs/compress.md, "Why it is built this way").
 LEVEL_WHOLE_SAMPLE = 9
 _SAMPLE_BLOCK_ROWS = 16  # rows in each block of the sample the layout is chosen on
 _SAMPLE_BLOCKS = 16  # blocks in the sample, spread over the image

@@ -3,7 +3,8 @@
 What a viewer shows of a partly transparent pixel is its colour times its alpha: the palette is
 fitted to that, the error is summed on it, and faint pixels of many hidden colours cost no
 entries of their own. On two icons of GNOME's Adwaita theme (tests/data/icons), the result is at
-least as close as pngquant's on that measure, against the values pngquant gave (stored in
+least as close as pngquant's on that measure, and its file no larger (pngquant's with --strip,
+without the metadata it copies from the input), against the values pngquant gave (stored in
 tests/data/pngquant_icons.json) and, where pngquant is installed, live.
 """
 
@@ -21,6 +22,7 @@ from PIL import Image
 
 from quantize.indexed_image import Quantizer, quantize_pixels
 from quantize.palette import fit_palette
+from quantize.png_encoder import encode_indexed_png
 from quantize.premultiplied import fit_premultiplied, premultiplied_psnr, premultiply
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,29 +125,38 @@ def case_id(case: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def ours() -> dict[str, float]:
+def ours() -> dict[str, tuple[float, int]]:
+    """Each icon and K: the premultiplied PSNR and the bytes of the file compress.py writes."""
     results = {}
-    for case in REFERENCE["psnr"]:
+    for case in REFERENCE["cases"]:
         pixels = rgba(ROOT / case["source"])
         quantized = quantize_pixels(pixels, case["K"], seed=0)
-        results[case_id(case)] = premultiplied_psnr(pixels, quantized.image())
-        assert quantized.psnr == pytest.approx(results[case_id(case)], abs=1e-6)  # what the command reports
+        psnr = premultiplied_psnr(pixels, quantized.image())
+        assert quantized.psnr == pytest.approx(psnr, abs=1e-6)  # what the command reports
+        results[case_id(case)] = psnr, len(encode_indexed_png(quantized.indices, quantized.palette))
     return results
 
 
-@pytest.mark.parametrize("case", REFERENCE["psnr"], ids=case_id)
-def test_icons_at_least_pngquants_stored_psnr(case, ours):
-    assert ours[case_id(case)] >= case["psnr"], (
-        f"premultiplied PSNR {ours[case_id(case)]:.3f} dB is below pngquant's {case['psnr']:.3f} dB")
+@pytest.mark.parametrize("case", REFERENCE["cases"], ids=case_id)
+def test_icons_at_least_pngquants_stored_psnr_and_at_most_its_bytes(case, ours):
+    psnr, size = ours[case_id(case)]
+    assert psnr >= case["psnr"], f"premultiplied PSNR {psnr:.3f} dB is below pngquant's {case['psnr']:.3f} dB"
+    assert size <= case["bytes"], f"{size:,} bytes, pngquant's file {case['bytes']:,}"
 
 
-@pytest.mark.parametrize("case", REFERENCE["psnr"], ids=case_id)
-def test_icons_at_least_live_pngquants_psnr(case, ours, tmp_path):
+def live_pngquant(case: dict, folder: Path) -> Path:
     if shutil.which("pngquant") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("pngquant is not installed: .ci/run installs it")
         pytest.skip("pngquant is not installed (apt-get install pngquant, or make pngquant)")
-    source = ROOT / case["source"]
-    subprocess.run([*REFERENCE["command"], "-o", str(tmp_path / "out.png"), str(case["K"]), str(source)],
+    subprocess.run([*REFERENCE["command"], "-o", str(folder / "out.png"), str(case["K"]), str(ROOT / case["source"])],
                    check=True, timeout=60)
-    assert ours[case_id(case)] >= premultiplied_psnr(rgba(source), rgba(tmp_path / "out.png"))
+    return folder / "out.png"
+
+
+@pytest.mark.parametrize("case", REFERENCE["cases"], ids=case_id)
+def test_icons_at_least_live_pngquants_psnr_and_at_most_its_bytes(case, ours, tmp_path):
+    theirs = live_pngquant(case, tmp_path)
+    psnr, size = ours[case_id(case)]
+    assert psnr >= premultiplied_psnr(rgba(ROOT / case["source"]), rgba(theirs))
+    assert size <= theirs.stat().st_size
