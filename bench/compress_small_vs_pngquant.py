@@ -22,6 +22,7 @@ Usage::
 
     python bench/compress_small_vs_pngquant.py              # 5 runs of each
     python bench/compress_small_vs_pngquant.py --repeat 3
+    python bench/compress_small_vs_pngquant.py --batch-only     # only the 48 files in one call
     python bench/compress_small_vs_pngquant.py --write-reference   # the icon test's pngquant PSNRs and bytes
 """
 
@@ -121,8 +122,10 @@ def batch_files(folder: Path, seed: int = 0) -> list[Path]:
 
 
 def batch(folder: Path, repeat: int) -> dict[str, float]:
-    """Median wall seconds of one call of each tool over every file of the batch."""
-    files = [str(path) for path in batch_files(folder / "in")]
+    """Median wall seconds of one call of each tool over every file of the batch, and under
+    ``"not larger"`` the number of compress.py's files no larger than pngquant's for the same input."""
+    paths = batch_files(folder / "in")
+    files = [str(path) for path in paths]
     commands = {
         "compress.py": COMPRESS + [*files, "-k", str(BATCH_K), "--force", "--out-dir", str(folder / "out")],
         "pngquant": PNGQUANT_STRIP + ["--ext", "-pq.png", str(BATCH_K), *files],
@@ -131,7 +134,10 @@ def batch(folder: Path, repeat: int) -> dict[str, float]:
     for _ in range(repeat):
         for name, command in commands.items():
             times[name].append(run(command)[0])
-    return {name: statistics.median(values) for name, values in times.items()}
+    result = {name: statistics.median(values) for name, values in times.items()}
+    result["not larger"] = sum((folder / "out" / f"{path.stem}-k{BATCH_K}.png").stat().st_size
+                               <= path.with_name(f"{path.stem}-pq.png").stat().st_size for path in paths)
+    return result
 
 
 def write_reference() -> None:
@@ -160,6 +166,7 @@ def write_reference() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each tool, median reported (default 5)")
+    parser.add_argument("--batch-only", action="store_true", help=f"only the {BATCH_FILES} files in one call")
     parser.add_argument("--write-reference", action="store_true",
                         help=f"only write {REFERENCE.relative_to(ROOT)}, pngquant's PSNRs and bytes on the test's icons")
     args = parser.parse_args()
@@ -171,6 +178,10 @@ def main() -> None:
     if not all((ICON_THEME / icon).is_file() for icon in ICONS):
         sys.exit(f"error: the Adwaita icons are not in {ICON_THEME} (apt-get install adwaita-icon-theme)")
     print(f"# {machine()}; {args.repeat} runs each, interleaved, median\n")
+    if args.batch_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            report_batch(batch(Path(tmp), args.repeat))
+        return
     print("| image | K | compress.py s | pngquant s | time / pngquant | PSNR dB (pngquant) | bytes (pngquant) | bytes / pngquant |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
@@ -196,10 +207,14 @@ def main() -> None:
         floor = start_up(args.repeat)
         print("Start-up of a one-file call: " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in floor.items())
               + " (the interpreter and the imports, before any work).")
-        times = batch(folder, args.repeat)
-        print(f"{BATCH_FILES} small files in one call, K = {BATCH_K}: compress.py {times['compress.py']:.2f} s, "
-              f"pngquant {times['pngquant']:.2f} s, {times['compress.py'] / times['pngquant']:.2f}x "
-              f"(target: at most {TARGET_BATCH_RATIO:g}x).")
+        report_batch(batch(folder, args.repeat))
+
+
+def report_batch(times: dict[str, float]) -> None:
+    print(f"{BATCH_FILES} small files in one call, K = {BATCH_K}: compress.py {times['compress.py']:.2f} s, "
+          f"pngquant {times['pngquant']:.2f} s, {times['compress.py'] / times['pngquant']:.2f}x "
+          f"(target: at most {TARGET_BATCH_RATIO:g}x); files at most pngquant's bytes: {times['not larger']} of "
+          f"{BATCH_FILES}.")
 
 
 if __name__ == "__main__":
