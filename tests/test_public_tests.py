@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import signal
 import time
 import warnings
 
@@ -256,6 +257,50 @@ def test_every_right_function_passes_with_a_speed_note_exactly_when_it_loops_ove
     # is timed again to be sure, and takes the longest: 4.8-5.1 s of processor time on 2026-12-02
     # (2-core machine, quiet), so the bound leaves room for a busy machine's slower processor.
     assert time.process_time() - started < 10
+
+
+def _spin(seconds: float) -> None:
+    """Use ``seconds`` of processor time in a Python loop (which a signal can interrupt)."""
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_a_function_whose_cost_per_example_grows_is_timed_on_the_largest_test_itself():
+    # 0.1 ms per example plus 20 ns per example squared: 0.12 s on 1,000 examples and 1.0 s on 5,000
+    # (a power of 1.31, under the bar of a power law), so a straight line through the samples
+    # estimates 6.5 s on 30,000, under the warning's 7.5 s; the call itself takes 21 s there, and the
+    # grader, which stops it at 15 s, gives that test no points. Before the test was timed itself, this
+    # passed without a word (and the catalogue's index-list loop did too, on a fast machine).
+    def right_but_slower_per_example_the_more_there_are(X, idx, K):
+        m = len(X)
+        _spin(1e-4 * m + 2e-8 * m * m)
+        return np.array([X[idx == k].mean(axis=0) for k in range(K)])
+
+    with pytest.raises(pt.CheckFailed) as caught:
+        _quietly(compute_centroids_test, right_but_slower_per_example_the_more_there_are)
+    assert ("too slow for the grader to test it: on 30,000 pixels, the size of its largest correctness test, it was "
+            "still running after 15 s of processor time") in str(caught.value)
+
+
+def test_the_time_limit_stops_a_call_that_catches_every_exception_and_restores_the_signal():
+    def stubborn():
+        while True:
+            try:
+                sum(range(1000))
+            except Exception:
+                pass
+
+    def noticed(signum, frame):
+        pass
+
+    kept = signal.signal(signal.SIGPROF, noticed)
+    try:
+        took = pt._seconds_until(stubborn, tuple, 0.3)
+        assert signal.getsignal(signal.SIGPROF) is noticed
+    finally:
+        signal.signal(signal.SIGPROF, kept)
+    assert 0.3 <= took < 1.0, took  # processor time: the timer counts it, however busy the machine
 
 
 # ---------------------------------------------------------------------------------------------
