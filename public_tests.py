@@ -31,6 +31,7 @@ import functools
 import inspect
 import io
 import linecache
+import math
 import signal
 import sys
 import sysconfig
@@ -738,34 +739,37 @@ def _out_of_time(signum, frame):
 
 
 def _seconds_until(call, make_args, limit: float) -> float | None:
-    """The processor time of one call, stopped once it passes ``limit`` (then a little more than ``limit``).
+    """The processor time of one call; ``inf`` if it was stopped at ``limit``.
 
     The grader stops a test at its time limit; so does this, with a timer of processor time that
     raises into the call, again every 0.1 s after the limit (a bare ``except`` cannot outlast it).
+    A stopped call counts as stopped, whatever the clock reads: the timer counts the process's
+    time in scheduler ticks, the clock precisely, so on a busy machine a stopped call's time can
+    read under the limit.
     None where there is no such timer (Windows) or no signal can be set (not the main thread).
     """
     try:
         kept = signal.signal(signal.SIGPROF, _out_of_time)
     except (AttributeError, ValueError):
         return None
-    start = _CLOCK()
     try:
         try:
             args = make_args()
-            signal.setitimer(signal.ITIMER_PROF, limit, 0.1)
             with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), _no_print():
                 warnings.simplefilter("ignore")
                 start = _CLOCK()
+                signal.setitimer(signal.ITIMER_PROF, limit, 0.1)
                 call(*args)
+                took = _CLOCK() - start
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0, 0)
     except _OutOfTime:  # in the call, or just after it, before the timer was stopped
-        pass
+        return math.inf
     except Exception as exc:
         raise _RaisedWhileTimed(exc) from exc
     finally:
         signal.signal(signal.SIGPROF, kept)
-    return _CLOCK() - start
+    return took
 
 
 def _growth(call, first, sizes=SAMPLE_SIZES) -> callable:

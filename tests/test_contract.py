@@ -12,8 +12,10 @@ where this machine has one). Its public test is run on the same function. The co
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
+import io
 import re
 import textwrap
 import warnings
@@ -87,14 +89,16 @@ def graded(tmp_path_factory):
     return verdicts
 
 
-def _public_passes(function: str, implementation) -> bool:
+def _public_verdict(function: str, implementation) -> tuple[bool, str]:
+    """Whether the public test passes the function, and its last words (to show a disagreement's cause)."""
+    said = io.StringIO()
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), contextlib.redirect_stdout(said):
             warnings.simplefilter("ignore", RuntimeWarning)
             PUBLIC_TEST[function](implementation)
-    except pt.CheckFailed:
-        return False
-    return True
+    except pt.CheckFailed as failed:
+        return False, str(failed)[-600:]
+    return True, said.getvalue()[-600:]
 
 
 @pytest.mark.parametrize("function", [CLOSEST, CENTROIDS])
@@ -104,12 +108,12 @@ def test_the_public_test_passes_exactly_what_the_grader_gives_every_correctness_
         tests = graded[(function, label)]
         assert len(tests) == sum(t.function == function for t in HIDDEN_TESTS), (label, tests)
         grader = all(passed for title, passed in tests.items() if title not in SPEED_TITLES)
-        public = _public_passes(function, implementation)
+        public, said = _public_verdict(function, implementation)
         if public != grader or public != right:
             failed = [title for title, passed in tests.items() if not passed and title not in SPEED_TITLES]
             disagreements.append(f"{label}: public test {'passes' if public else 'fails'}, grader "
                                  f"{'gives every correctness point' if grader else 'fails ' + '; '.join(failed)}, "
-                                 f"catalogue says {'right' if right else 'wrong'}")
+                                 f"catalogue says {'right' if right else 'wrong'}; the public test said: {said}")
     capsys.readouterr()
     assert not disagreements, "\n".join(disagreements)
 
