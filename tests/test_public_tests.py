@@ -314,3 +314,199 @@ def test_a_stopped_call_counts_as_stopped_whatever_the_clock_reads(monkeypatch):
     monkeypatch.setattr(pt, "_CLOCK", lambda: 0.0)
     assert pt._seconds_until(_stubborn, tuple, 0.2) == np.inf
     assert pt._seconds_until(lambda: None, tuple, 0.2) == 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# k-means++ (the optional exercise)
+# ---------------------------------------------------------------------------------------------
+
+
+def kmeans_plus_plus(X, K, rng):
+    X = np.asarray(X, dtype=float)
+    centroids = [X[rng.integers(len(X))]]
+    closest = np.sum((X - centroids[0]) ** 2, axis=1)
+    for _ in range(1, K):
+        centroids.append(X[rng.choice(len(X), p=closest / closest.sum())])
+        closest = np.minimum(closest, np.sum((X - centroids[-1]) ** 2, axis=1))
+    return np.array(centroids)
+
+
+def kmeans_plus_plus_cumulative(X, K, rng):  # the same, drawn by inverting the cumulative weights
+    centroids = [X[rng.integers(len(X))]]
+    for _ in range(1, K):
+        d2 = np.min(((X[:, None, :] - np.array(centroids)[None]) ** 2).sum(axis=2), axis=1)
+        cumulative = np.cumsum(d2)
+        centroids.append(X[np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")])
+    return np.array(centroids, dtype=float)
+
+
+@pytest.mark.parametrize("impl", [kmeans_plus_plus, kmeans_plus_plus_cumulative], ids=lambda f: f.__name__)
+def test_correct_kmeans_plus_plus_passes(impl, capsys):
+    pt.kmeans_plus_plus_test(impl)
+    assert capsys.readouterr().out.startswith("All 5 checks passed: kmeans_plus_plus_init")
+
+
+WRONG_KMEANS_PLUS_PLUS = {
+    "uniform_random_start": (lambda X, K, rng: X[rng.choice(len(X), size=K, replace=False)], ["D(x)^2", "only"]),
+    "distance_not_squared": (None, ["D(x)^2"]),
+    "may_repeat_a_point": (lambda X, K, rng: X[np.r_[0, np.zeros(K - 1, dtype=int)]], ["same point twice"]),
+    "means_not_points": (lambda X, K, rng: np.tile(X.mean(axis=0), (K, 1)) + np.arange(K)[:, None], ["not one of the points"]),
+    "not_implemented": (lambda X, K, rng: (_ for _ in ()).throw(NotImplementedError()), ["not implemented yet", "optional"]),
+}
+
+
+def _distance_not_squared(X, K, rng):
+    centroids = [X[rng.integers(len(X))]]
+    for _ in range(1, K):
+        d = np.sqrt(np.min(((X[:, None, :] - np.array(centroids)[None]) ** 2).sum(axis=2), axis=1))  # D, not D^2
+        centroids.append(X[rng.choice(len(X), p=d / d.sum())])
+    return np.array(centroids)
+
+
+WRONG_KMEANS_PLUS_PLUS["distance_not_squared"] = (_distance_not_squared, ["D(x)^2"])
+
+
+def _last_centroid_only(X, K, rng):
+    centroids = [X[rng.integers(len(X))]]
+    for _ in range(1, K):
+        d2 = np.sum((X - centroids[-1]) ** 2, axis=1)  # to the last centroid, not the nearest of all
+        centroids.append(X[rng.choice(len(X), p=d2 / d2.sum())])
+    return np.array(centroids)
+
+
+def _farthest_point(X, K, rng):
+    centroids = [X[rng.integers(len(X))]]
+    for _ in range(1, K):
+        d2 = np.min(((X[:, None, :] - np.array(centroids)[None]) ** 2).sum(axis=2), axis=1)
+        centroids.append(X[np.argmax(d2)])  # the farthest, every time: no randomness
+    return np.array(centroids)
+
+
+WRONG_KMEANS_PLUS_PLUS["last_centroid_only"] = (_last_centroid_only, ["same point twice", "not only the last one"])
+WRONG_KMEANS_PLUS_PLUS["farthest_point_every_time"] = (_farthest_point, ["always the same point", "at random"])
+
+
+@pytest.mark.parametrize("mistake", sorted(WRONG_KMEANS_PLUS_PLUS))
+def test_wrong_kmeans_plus_plus_is_caught_with_a_helpful_message(mistake):
+    impl, words = WRONG_KMEANS_PLUS_PLUS[mistake]
+    with pytest.raises(pt.CheckFailed) as caught:
+        pt.kmeans_plus_plus_test(impl)
+    for word in words:
+        assert word in str(caught.value), f"{mistake}: {word!r} missing from {caught.value}"
+
+
+def test_with_every_package_allowed_only_the_assignments_own_tools_are_refused(monkeypatch, capsys):
+    from learner_styles import closest_scikit_learn
+
+    monkeypatch.setattr(pt, "ALLOWED_MODULES", None)  # as an instructor who widened ALLOWED_PACKAGES writes it
+    find_closest_centroids_test(closest_scikit_learn)
+    assert capsys.readouterr().out.startswith("All ")
+    test_the_assignments_own_tools_are_refused_like_other_packages()
+
+
+# ---------------------------------------------------------------------------------------------
+# What the grader cannot run: helpers and values from other cells, other packages however reached
+# ---------------------------------------------------------------------------------------------
+
+
+def _notebook(*cells: str) -> dict:
+    """Run cells as IPython does (each compiled under a file name of its own, its source in linecache)."""
+    import linecache
+
+    namespace = {"__name__": "__main__", "np": np}
+    for number, source in enumerate(cells):
+        filename = f"<notebook cell {number} of {id(namespace)}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), namespace)
+    return namespace
+
+
+CLOSEST_USING_HELPER = ("def find_closest_centroids(X, centroids):\n"
+                        "    return np.argmin(np.stack([squared(X - c) for c in centroids], axis=1), axis=1)\n")
+HELPER = "def squared(diff):\n    return np.sum(diff ** 2, axis=1)\n"
+CENTROIDS_CELL = "def compute_centroids(X, idx, K):\n    return np.array([X[idx == k].mean(axis=0) for k in range(K)])\n"
+
+
+def test_a_helper_defined_in_another_cell_is_refused_as_the_grader_would(capsys):
+    notebook = _notebook(HELPER, CLOSEST_USING_HELPER, CENTROIDS_CELL)
+    with pytest.raises(pt.CheckFailed, match="uses `squared`, defined in another cell of the notebook, which the grader "
+                                             "does not run: keep everything your function needs in its exercise cell"):
+        find_closest_centroids_test(notebook["find_closest_centroids"])
+
+
+@pytest.mark.parametrize("cells", [
+    (CLOSEST_USING_HELPER + HELPER, CENTROIDS_CELL),  # in the same cell
+    (CLOSEST_USING_HELPER, HELPER + CENTROIDS_CELL),  # in the other exercise's cell, which the grader runs too
+    ("from numpy.linalg import norm\n",  # imported in another cell: the grader runs the notebook's import lines
+     "def find_closest_centroids(X, centroids):\n"
+     "    return np.argmin(np.stack([norm(X - c, axis=1) for c in centroids], axis=1), axis=1)\n", CENTROIDS_CELL),
+], ids=["same cell", "other exercise cell", "import elsewhere"])
+def test_what_the_grader_runs_too_is_accepted(cells, capsys):
+    find_closest_centroids_test(_notebook(*cells)["find_closest_centroids"])
+    assert capsys.readouterr().out.startswith("All ")
+
+
+def test_a_value_set_in_another_cell_is_refused():
+    notebook = _notebook("BIG = float('inf')\n",
+                         "def find_closest_centroids(X, centroids):\n"
+                         "    idx = np.zeros(len(X), dtype=int)\n"
+                         "    for i in range(len(X)):\n"
+                         "        best = BIG\n"
+                         "        for j in range(len(centroids)):\n"
+                         "            d = np.sum((X[i] - centroids[j]) ** 2)\n"
+                         "            if d < best:\n"
+                         "                best, idx[i] = d, j\n"
+                         "    return idx\n", CENTROIDS_CELL)
+    with pytest.raises(pt.CheckFailed, match="uses `BIG`, set in another cell"):
+        find_closest_centroids_test(notebook["find_closest_centroids"])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: __import__("sklearn.metrics", fromlist=["x"]).pairwise_distances_argmin,  # another package's, as it is
+    lambda: __import__("functools").partial(lambda X, C, f: f(X, C),
+                                            f=__import__("sklearn.metrics", fromlist=["x"]).pairwise_distances_argmin),
+    lambda: _notebook("from scipy.spatial import distance as D\n",
+                      "def find_closest_centroids(X, centroids, cd=D.cdist):\n"
+                      "    return np.argmin(cd(X, centroids), axis=1)\n", CENTROIDS_CELL)["find_closest_centroids"],
+], ids=["function itself", "partial", "default argument"])
+def test_other_packages_are_refused_however_reached(make):
+    with pytest.raises(pt.CheckFailed, match="numpy and Python's standard library only"):
+        find_closest_centroids_test(make())
+
+
+def test_an_attribute_named_like_a_global_is_not_mistaken_for_it(capsys):
+    notebook = _notebook("import matplotlib.pyplot as shape\n",  # a global named like the attribute X.shape
+                         "def find_closest_centroids(X, centroids):\n"
+                         "    idx = np.zeros(X.shape[0], dtype=int)\n"
+                         "    for i in range(X.shape[0]):\n"
+                         "        idx[i] = np.argmin(np.sum((centroids - X[i]) ** 2, axis=1))\n"
+                         "    return idx\n", CENTROIDS_CELL)
+    find_closest_centroids_test(notebook["find_closest_centroids"])
+    assert capsys.readouterr().out.startswith("All ")
+
+
+def test_a_coarse_processor_clock_is_not_used_and_no_time_is_zero():
+    assert pt._clock_for(1e-9) is time.process_time
+    assert pt._clock_for(0.015625) is time.perf_counter  # Windows' 15.6 ms steps: longer than the reference's run
+    assert pt._cpu_seconds(lambda: None, tuple, runs=3) > 0  # a ratio divides by it
+
+
+def test_an_error_on_inputs_like_the_graders_says_which_and_costs_what_the_grader_takes():
+    def fails_on_many_pixels(X, centroids):  # right on the checks' small inputs only
+        if len(X) > 500 and X.dtype == np.uint8:
+            raise MemoryError("no room")
+        return np.argmin(((X[:, None, :].astype(float) - centroids[None]) ** 2).sum(axis=2), axis=1)
+
+    with pytest.raises(pt.CheckFailed, match="on 30,000 uint8 pixels and K = 16 centroids, inputs like the grader's, it "
+                                             "raised MemoryError: no room"):
+        find_closest_centroids_test(fails_on_many_pixels)
+
+    def fails_on_the_speed_input(X, centroids):
+        if len(X) > 500 and X.dtype == np.float64:
+            raise ValueError("too many")
+        return np.argmin(((X[:, None, :].astype(float) - centroids[None]) ** 2).sum(axis=2), axis=1)
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        find_closest_centroids_test(fails_on_the_speed_input)  # the correctness points are the grader's to give
+    assert "But on the graded speed test's input (100,000 pixels as floats, K = 4) it raised ValueError" in out.getvalue()
