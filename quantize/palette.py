@@ -39,9 +39,9 @@ FINE_BITS = 6  # for RGB; the coarse level has one bit less
 # one centre; an iteration costs about ``colours x (K + 32)`` (the 32: the updates and distances
 # that do not depend on K), so a photo with many colours gets few iterations at large K. A small
 # image stops at FINISH_MAX_ITER, so that its fit costs in proportion to its colours: on
-# small images, iterations after the eighth gained 0.01 dB on average (docs/compress.md).
+# small images, iterations after the fourth gained 0.02 dB on average (docs/compress.md).
 FINISH_BUDGET = 1.0e8
-FINISH_MAX_ITER = 8
+FINISH_MAX_ITER = 4
 MAX_ITER = 100  # Lloyd on the coarse bins runs to convergence, or this many iterations
 REFINE_MAX_ITER = 10  # on the fine bins, a few iterations: most of the gain, at large K too
 # Swaps tried after the best start, up to K = SWAP_MAX_K (see swap_search): each trial runs
@@ -50,10 +50,11 @@ REFINE_MAX_ITER = 10  # on the fine bins, a few iterations: most of the gain, at
 # bin-trials: all 40 trials on photos of a few megapixels, fewer on larger ones, whose many
 # bins leave the swaps little to gain (docs/compress.md, "How it is fast"). On a small image the
 # swaps would cost more than the rest of the fit, so their work is also at most one bin-trial
-# for each distinct colour (SWAP_WORK_PER_COLOUR): an icon of 1,000 colours gets a few trials.
+# for every four distinct colours (SWAP_WORK_PER_COLOUR): an icon of 4,000 colours gets a few
+# trials, and a photo of fewer than 600,000 colours fewer than SWAP_WORK allows.
 SWAP_TRIALS = 40
 SWAP_WORK = 150_000
-SWAP_WORK_PER_COLOUR = 1
+SWAP_WORK_PER_COLOUR = 0.25
 SWAP_PROBE_ITER = 5
 SWAP_MAX_K = 128
 

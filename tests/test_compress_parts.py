@@ -145,9 +145,10 @@ def test_swap_search_escapes_a_local_minimum_of_lloyd():
 @pytest.mark.parametrize("image", ["tests/data/icons/media-flash.png", "tests/data/icons/user-home.png",
                                    "images/chelsea.png", "many colours"])
 def test_the_fit_of_a_small_image_costs_in_proportion_to_its_colours(monkeypatch, image):
-    """Issue 21: the swaps do at most one bin-trial a distinct colour, and the finish at most
-    FINISH_MAX_ITER iterations; an image of many colours keeps the bound of SWAP_WORK. Before,
-    an icon of a few hundred colours ran all 40 swaps, and the finish up to 100 iterations."""
+    """Issue 21: the swaps do at most SWAP_WORK_PER_COLOUR bin-trials a distinct colour, and the
+    finish at most FINISH_MAX_ITER iterations; an image of many colours keeps the bound of
+    SWAP_WORK. Before, an icon of a few hundred colours ran all 40 swaps, and the finish up to 100
+    iterations."""
     import quantize.palette as palette
 
     events = []
@@ -157,19 +158,19 @@ def test_the_fit_of_a_small_image_costs_in_proportion_to_its_colours(monkeypatch
             events.append((_name, len(args[0]), trials, kwargs.get("max_iter")))
             return _real(*args, **kwargs)
         monkeypatch.setattr(palette, name, spy)
-    if image == "many colours":  # about 300,000 colours in 24 clouds
+    if image == "many colours":  # about 1.1 million colours in 24 clouds
         rng = np.random.default_rng(7)
-        cloud = rng.integers(30, 226, (24, 3))[rng.integers(0, 24, 600_000)] + rng.normal(0, 30, (600_000, 3))
-        pixels = np.clip(cloud, 0, 255).astype(np.uint8).reshape(600, 1000, 3)
+        cloud = rng.integers(30, 226, (24, 3))[rng.integers(0, 24, 1_200_000)] + rng.normal(0, 30, (1_200_000, 3))
+        pixels = np.clip(cloud, 0, 255).astype(np.uint8).reshape(1000, 1200, 3)
     else:
         pixels = np.asarray(Image.open(ROOT / image))
     counts = colour_histogram(pixels)
     colours = len(counts)
     fit_palette(counts.colours, counts.counts.astype(np.float64), 16)
     [(_, points, trials, _)] = [event for event in events if event[0] == "swap_search"]
-    assert 1 <= trials <= palette.SWAP_TRIALS and trials * points <= max(points, min(palette.SWAP_WORK, colours))
+    assert 1 <= trials <= palette.SWAP_TRIALS and trials * points <= max(points, min(palette.SWAP_WORK, palette.SWAP_WORK_PER_COLOUR * colours))
     if image == "many colours":  # the work bound, not the colours, limits the swaps
-        assert colours > palette.SWAP_WORK and trials == min(palette.SWAP_TRIALS, palette.SWAP_WORK // points)
+        assert palette.SWAP_WORK_PER_COLOUR * colours > palette.SWAP_WORK and trials == min(palette.SWAP_TRIALS, palette.SWAP_WORK // points)
     else:
         assert colours < palette.SWAP_WORK and trials < palette.SWAP_TRIALS
     _, n, _, finish_iter = events[-1]  # the finish, on the colours themselves
