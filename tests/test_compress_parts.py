@@ -168,9 +168,10 @@ def test_the_fit_of_a_small_image_costs_in_proportion_to_its_colours(monkeypatch
     colours = len(counts)
     fit_palette(counts.colours, counts.counts.astype(np.float64), 16)
     [(_, points, trials, _)] = [event for event in events if event[0] == "swap_search"]
-    assert 1 <= trials <= palette.SWAP_TRIALS and trials * points <= max(points, min(palette.SWAP_WORK, palette.SWAP_WORK_PER_COLOUR * colours))
+    colour_work = palette.SWAP_WORK_PER_COLOUR * colours
+    assert 1 <= trials <= palette.SWAP_TRIALS and trials * points <= max(points, min(palette.SWAP_WORK, colour_work))
     if image == "many colours":  # the work bound, not the colours, limits the swaps
-        assert palette.SWAP_WORK_PER_COLOUR * colours > palette.SWAP_WORK and trials == min(palette.SWAP_TRIALS, palette.SWAP_WORK // points)
+        assert colour_work > palette.SWAP_WORK and trials == min(palette.SWAP_TRIALS, palette.SWAP_WORK // points)
     else:
         assert colours < palette.SWAP_WORK and trials < palette.SWAP_TRIALS
     _, n, _, finish_iter = events[-1]  # the finish, on the colours themselves
