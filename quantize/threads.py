@@ -25,9 +25,12 @@ _engine_threads = CPUS
 
 
 def one_blas_thread() -> None:
-    """Limit every BLAS this process loaded to one thread, unless the user chose a number."""
+    """Limit numpy's BLAS, and any other this process loaded, to one thread, unless the user chose a number."""
     if any(name in os.environ for name in USER_SETTINGS):
         return
+    # threadpoolctl limits only the BLAS libraries already loaded: load numpy's first, or a
+    # caller that has not imported numpy yet would limit nothing (its BLAS threads then spin).
+    import numpy  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")  # stays in force: not used as a context manager

@@ -298,3 +298,13 @@ def test_one_blas_thread_unless_the_user_chose(exported):
         assert after == 1
         if len(os.sched_getaffinity(0)) > 1:
             assert before > 1  # BLAS starts with a thread a core: the limit is what made it 1
+
+
+def test_one_blas_thread_before_numpy_is_imported_still_holds_its_blas():
+    """A script that calls it first (before any numpy import) gets the limit too: it loads numpy itself."""
+    script = ("from quantize.threads import one_blas_thread\none_blas_thread()\n"
+              "import numpy\nfrom threadpoolctl import threadpool_info\n"
+              "print(*sorted({p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'}))")
+    env = {k: v for k, v in os.environ.items() if k not in threads.USER_SETTINGS}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.split() == ["1"]
