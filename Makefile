@@ -10,6 +10,7 @@
 # Benchmarks: make bench (all), make bench-compress (compress.py against pngquant, installed if missing),
 #   make bench-batch (100 photos in one call, compress.py -j 2 against one pngquant call),
 #   make bench-small (icons and small photos, one by one and 48 in one call, against pngquant),
+#   make bench-levels (the small images' bytes and encoding time at each libdeflate level),
 #   make bench-bytes (compress.py's PNG bytes against pngquant's, one encoder step at a time),
 #   make bench-steps (where compress.py's time goes on the 12-megapixel photo, step by step),
 #   make bench-grading (a class of 200 graded with the sandbox and without; bubblewrap installed if missing),
@@ -29,7 +30,7 @@ BENCH_ARGS ?=
 NOTEBOOK_ENV := PYTHONHASHSEED=0 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 NBVAL_OPTS := --nbval --nbval-current-env
 
-.PHONY: run test test-fast notebook html bench bench-compress bench-batch bench-small bench-bytes bench-steps bench-grading bench-grading-startup pngquant adwaita-icons bubblewrap release grade clean
+.PHONY: run test test-fast notebook html bench bench-compress bench-batch bench-small bench-levels bench-bytes bench-steps bench-grading bench-grading-startup pngquant adwaita-icons bubblewrap release grade clean
 
 $(BIN)/activate: 
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
@@ -92,7 +93,7 @@ grade: $(VENV)/.installed
 	@test -n "$(SUBMISSIONS)" || { echo 'make grade: say what to grade: make grade SUBMISSIONS="path/to/notebooks/"' >&2; exit 2; }
 	$(BIN)/python -m grading grade $(SUBMISSIONS) --out grades $(GRADE_ARGS)
 
-bench: $(VENV)/.installed bench-compress bench-batch bench-small bench-bytes bench-steps bench-grading bench-grading-startup
+bench: $(VENV)/.installed bench-compress bench-batch bench-small bench-levels bench-bytes bench-steps bench-grading bench-grading-startup
 	$(BIN)/python bench/kmeans_vs_sklearn.py
 	$(BIN)/python bench/notebook_runtime.py
 
@@ -122,6 +123,10 @@ bench-batch: $(VENV)/.installed pngquant
 # Icons (GNOME's Adwaita theme, a system package) and small photos against pngquant (a few minutes).
 bench-small: $(VENV)/.installed pngquant adwaita-icons
 	$(BIN)/python bench/compress_small_vs_pngquant.py $(BENCH_ARGS)
+
+# The small images' bytes and encoding time at libdeflate levels 9 to 12 (half a minute).
+bench-levels: $(VENV)/.installed pngquant adwaita-icons
+	$(BIN)/python bench/deflate_levels_small.py $(BENCH_ARGS)
 
 adwaita-icons:
 	@test -d /usr/share/icons/Adwaita/512x512 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y adwaita-icon-theme; }

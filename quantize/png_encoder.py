@@ -182,14 +182,16 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def encode_indexed_png(indices: np.ndarray, palette: np.ndarray) -> bytes:
+def encode_indexed_png(indices: np.ndarray, palette: np.ndarray, level: int | None = None) -> bytes:
     """The bytes of an indexed PNG, as small as :mod:`quantize.png_encoder` makes them.
 
     ``indices`` is ``(H, W) uint8``, each below ``len(palette)``; ``palette`` is ``(k, 3)`` or
     ``(k, 4)`` uint8 RGB or RGBA, ``1 <= k <= 256``. Returns a PNG of colour type 3 (palette) at
     1, 2, 4 or 8 bits a pixel (the fewest that hold k colours, or 8: :func:`choose_layout`), with
     a tRNS chunk if any alpha is below 255. The palette is stored in :func:`palette_order`, the
-    indices renumbered to match: every pixel keeps its colour.
+    indices renumbered to match: every pixel keeps its colour. ``level`` is libdeflate's level for
+    the image data, 1 to 12; by default ``LEVEL_SMALL`` up to ``LEVEL_SMALL_MAX_BYTES`` of
+    packed indices, else ``LEVEL_LARGE`` (``bench/deflate_levels_small.py`` compares levels).
     """
     indices, palette = checked_indexed_image(indices, palette)
     order = palette_order(palette)
@@ -200,7 +202,8 @@ def encode_indexed_png(indices: np.ndarray, palette: np.ndarray) -> bytes:
     depth, kind = choose_layout(indices, len(stored))
     rows = pack_rows(indices, depth)
     stream = filtered_stream(rows, kind)
-    level = LEVEL_SMALL if rows.nbytes <= LEVEL_SMALL_MAX_BYTES else LEVEL_LARGE
+    if level is None:
+        level = LEVEL_SMALL if rows.nbytes <= LEVEL_SMALL_MAX_BYTES else LEVEL_LARGE
     height, width = indices.shape
     parts = [_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, 3, 0, 0, 0)),
              _chunk(b"PLTE", stored[:, :3].tobytes())]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import subprocess
@@ -223,6 +224,18 @@ def test_png_round_trip_at_every_depth_and_filter(tmp_path, monkeypatch, k, dept
     with Image.open(tmp_path / "o.png") as img:
         assert np.array_equal(np.asarray(img.convert("RGB")), palette[indices])  # every pixel its colour
         assert len(img.getpalette()) == 3 * k
+
+
+def test_the_deflate_level_changes_the_bytes_not_the_pixels():
+    indices = np.repeat(RNG.integers(0, 8, (40, 60)), 3, axis=1).astype(np.uint8)  # runs, as in icons
+    palette = RNG.integers(0, 256, (8, 3), dtype=np.uint8)
+    files = {level: png_encoder.encode_indexed_png(indices, palette, level=level) for level in (1, 9, 12)}
+    assert len(files[1]) > len(files[12])  # a level the encoder passes on to libdeflate
+    for data in files.values():
+        with Image.open(io.BytesIO(data)) as img:
+            assert np.array_equal(np.asarray(img.convert("RGB")), palette[indices])
+    # A small image's default is the slowest level, LEVEL_SMALL (12).
+    assert png_encoder.encode_indexed_png(indices, palette) == files[png_encoder.LEVEL_SMALL]
 
 
 def test_png_transparency_round_trip(tmp_path):

@@ -1,0 +1,113 @@
+"""Small images at each libdeflate level: the bytes each level saves, and the time it costs.
+
+compress.py stores a small image's indices at libdeflate's level 12, its slowest
+(``quantize.png_encoder``). This measures what that level buys over levels 9, 10 and 11 on the
+images of ``bench/compress_small_vs_pngquant.py``: the 18 icon pairs (six 512 x 512 Adwaita
+icons at K = 16, 64 and 256), chelsea.png at 512 px and K = 256, and the 48 files of its batch
+at K = 64 (icons at 256 and 512 px, photos of 256-512 px). The palette and the indices are
+compress.py's, found once for each image, so every level stores the same pixels (the same PSNR);
+only the deflate level of the image data changes.
+
+For each level: the bytes of all the files of a group (and over level 12's), the files larger
+than pngquant's (``pngquant --nofs --speed 4 --strip K``, run once on each image), and the
+processor time of the whole encoder (``encode_indexed_png``: the layout's trials and the final
+stream; the median of ``--repeat`` runs, in this one process). "Smaller of 9 and N" is the
+file with whichever of the two levels gives fewer bytes: the layout's trial at level 9 has
+already compressed the chosen layout of a small image at level 9, so that rule would cost level
+N's time.
+
+Usage::
+
+    python bench/deflate_levels_small.py             # 3 timings of each encode
+    python bench/deflate_levels_small.py --repeat 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.compress_small_vs_pngquant import (BATCH_K, ICON_THEME, ICONS, KS, PNGQUANT_STRIP,  # noqa: E402
+                                              batch_files, small_photo)
+from bench.compress_vs_peers import machine, pngquant_version  # noqa: E402
+from quantize.threads import one_blas_thread, use_threads  # noqa: E402
+
+LEVELS = (9, 10, 11, 12)
+NOW = 12  # the level compress.py uses for small images (png_encoder.LEVEL_SMALL)
+
+
+def measure(cases: list[tuple[Path, int]], folder: Path, repeat: int) -> list[dict]:
+    """For each (image, K): pngquant's bytes, and compress.py's bytes and encode seconds at each level."""
+    from quantize.image_io import decode_image
+    from quantize.indexed_image import Quantizer
+    from quantize.png_encoder import encode_indexed_png
+
+    results = []
+    for path, K in cases:
+        theirs = folder / "pngquant.png"
+        subprocess.run([*PNGQUANT_STRIP, "-o", str(theirs), str(K), str(path)], check=True)
+        quantized = Quantizer(decode_image(str(path)).pixels).quantize(K, 0)
+        entry = {"pngquant": theirs.stat().st_size, "bytes": {}, "seconds": {}}
+        for level in LEVELS:
+            times = []
+            for _ in range(repeat):
+                start = time.process_time()
+                png = encode_indexed_png(quantized.indices, quantized.palette, level=level)
+                times.append(time.process_time() - start)
+            entry["bytes"][level] = len(png)
+            entry["seconds"][level] = statistics.median(times)
+        results.append(entry)
+    return results
+
+
+def report(name: str, results: list[dict]) -> None:
+    now = sum(entry["bytes"][NOW] for entry in results)
+    print(f"\n{name} ({len(results)} files; bytes over level {NOW}'s, files larger than pngquant's)\n")
+    print("| level | bytes | / level 12 | larger than pngquant's | encode s (processor) |")
+    print("|---|---:|---:|---:|---:|")
+    for level in LEVELS:
+        total = sum(entry["bytes"][level] for entry in results)
+        larger = sum(entry["bytes"][level] > entry["pngquant"] for entry in results)
+        seconds = sum(entry["seconds"][level] for entry in results)
+        print(f"| {level} | {total:,} | {total / now:.4f} | {larger} | {seconds:.2f} |")
+    for level in LEVELS[1:-1]:
+        smaller = [min(entry["bytes"][9], entry["bytes"][level]) for entry in results]
+        larger = sum(size > entry["pngquant"] for size, entry in zip(smaller, results))
+        seconds = sum(entry["seconds"][level] for entry in results)
+        print(f"| smaller of 9 and {level} | {sum(smaller):,} | {sum(smaller) / now:.4f} | {larger} | {seconds:.2f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="timings of each encode, median reported (default 3)")
+    args = parser.parse_args()
+    if pngquant_version() is None:
+        sys.exit("error: pngquant is not installed (make bench-small installs it)")
+    if not all((ICON_THEME / icon).is_file() for icon in ICONS):
+        sys.exit(f"error: the Adwaita icons are not in {ICON_THEME} (apt-get install adwaita-icon-theme)")
+    one_blas_thread()
+    use_threads(1)  # one core, as each worker of a batch
+    print(f"# {machine()}; encode times: median of {args.repeat}, one process, one thread")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        report("Icon pairs (K = 16, 64, 256)", measure([(ICON_THEME / icon, K) for icon in ICONS for K in KS],
+                                                      folder, args.repeat))
+        report("chelsea.png at 512 px, K = 256", measure([(small_photo(folder, 512), 256)], folder, args.repeat))
+        paths = batch_files(folder / "batch")
+        icons = [path for path in paths if not path.name.startswith("photo")]
+        photos = [path for path in paths if path.name.startswith("photo")]
+        report(f"The batch's icons, K = {BATCH_K}", measure([(path, BATCH_K) for path in icons], folder, args.repeat))
+        report(f"The batch's photos, K = {BATCH_K}", measure([(path, BATCH_K) for path in photos], folder,
+                                                           args.repeat))
+
+
+if __name__ == "__main__":
+    main()
