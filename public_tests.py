@@ -41,7 +41,7 @@ import warnings
 
 import numpy as np
 
-from course.mistakes import centroids_problem, describe_result, labels_problem, recognised_mistakes
+from course.mistakes import centroids_problem, describe_result, labels_problem, recognised_mistakes, with_article
 
 __all__ = ["CheckFailed", "find_closest_centroids_test", "compute_centroids_test", "kmeans_plus_plus_test"]
 
@@ -117,6 +117,25 @@ _CLOSEST_CASES = [
         "centroids": np.array([[0, 0], [2, 0], [0, 2], [2, 0]], dtype=np.float64),
         "expected": np.array([0, 0, 2, 1, 1, 0]),
         "ties": True,
+    },
+    {
+        "name": "ties on a grid: points midway between the corners of a square, K = 4",
+        # A point with x = 3 is as far from the left corners as from the right ones, one with y = 3
+        # from the lower as from the upper, and (3, 3) from all four: the lowest index wins everywhere.
+        "X": np.array([[3, 0], [3, 2], [3, 3], [3, 6], [0, 3], [2, 3], [6, 3], [3, 4], [1, 1], [5, 5], [4, 3], [3, 1]],
+                      dtype=np.float64),
+        "centroids": np.array([[1, 1], [5, 1], [1, 5], [5, 5]], dtype=np.float64),
+        "expected": np.array([0, 0, 0, 2, 0, 0, 1, 2, 0, 3, 1, 0]),
+        "ties": True,
+    },
+    {
+        "name": "close calls: the nearest centroid is ahead by 0.0012 or less in squared distance, K = 4",
+        "X": np.array([[0.5005, 0.1], [0.4995, 0.1], [0.5003, 0.4999], [0.4998, 0.5003], [0.9, 0.5004], [0.9, 0.4994],
+                       [0.1, 0.5006]]),
+        "centroids": np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]),
+        "expected": np.array([1, 0, 1, 2, 3, 1, 2]),
+        "on_wrong": ("Each example here is almost as close to two centroids: compare the distances as they are "
+                     "computed, without rounding them (np.round) or storing them in an integer array."),
     },
     {
         "name": "RGB pixels as uint8, n = 3 features, K = 4",
@@ -224,7 +243,7 @@ _CENTROID_CASES = [
     },
     {
         "name": "float32 inputs, n = 4 features, K = 2",
-        "X": _CLOSEST_CASES[5]["X"],
+        "X": _CLOSEST_CASES[7]["X"],
         "idx": np.array([1, 0, 0, 1, 0, 1, 1, 0]),
         "K": 2,
         "expected": np.array([[0.5, 0.3125, 0.625, 0.21875], [0.59375, 0.40625, 0.0625, 0.53125]]),
@@ -243,7 +262,7 @@ _CENTROID_CASES = [
     },
     {
         "name": "a single cluster, K = 1",
-        "X": _CLOSEST_CASES[6]["X"],
+        "X": _CLOSEST_CASES[8]["X"],
         "idx": np.array([0, 0, 0, 0]),
         "K": 1,
         "expected": np.array([[3.0, 2.875]]),
@@ -257,15 +276,15 @@ _CENTROID_CASES = [
     },
     {
         "name": "one feature, n = 1, K = 3",
-        "X": _CLOSEST_CASES[8]["X"],
+        "X": _CLOSEST_CASES[10]["X"],
         "idx": np.array([0, 1, 0, 2, 1]),
         "K": 3,
         "expected": np.array([[1.35], [5.0], [9.0]]),
     },
     {
         "name": "40 points, n = 3 features, K = 6",
-        "X": _CLOSEST_CASES[10]["X"],
-        "idx": _CLOSEST_CASES[10]["expected"],
+        "X": _CLOSEST_CASES[12]["X"],
+        "idx": _CLOSEST_CASES[12]["expected"],
         "K": 6,
         "expected": np.array(
             [[2.0, 1.1666666666666667, 2.0], [7.833333333333333, 1.3333333333333333, 5.5],
@@ -282,6 +301,16 @@ _CENTROID_CASES = [
         # The sums of each cluster's features, over its number of examples.
         "expected": np.array([[1183, 1066, 1479], [2839, 827, 2071], [1066, 3150, 3029], [4775, 4273, 1515],
                               [2109, 1730, 2115]]) / np.array([51, 40, 51, 65, 43])[:, None],
+    },
+    {
+        "name": "2,800 uint8 pixels, repeated, K = 4: a cluster of 1,400",
+        # Each of the eight pixels five times as often as in the 560: the same means, and a
+        # cluster too large for a sum kept in uint16 (1,400 x 255) or for a sample of its examples.
+        "X": np.repeat(_PIXELS[:8], 5 * _REPEATS, axis=0),
+        "idx": np.repeat(_PIXEL_LABELS[:8], 5 * _REPEATS),
+        "K": 4,
+        "expected": np.array([[17500, 2100, 1400], [700, 13300, 4200], [2800, 3500, 16100], [53400, 45300, 56400]])
+        / np.array([70, 140, 70, 280])[:, None],
     },
 ]
 
@@ -301,7 +330,7 @@ def _show(a, prefix: str = "") -> str:
         return f"{prefix}{body}  (dtype {a.dtype}, shape {a.shape})"
     if isinstance(a, (int, float, np.integer, np.floating)):
         return f"{prefix}{a!r}"
-    return f"{prefix}{a!r}  (a {type(a).__name__}, not a numpy array)"
+    return f"{prefix}{a!r}  ({with_article(type(a).__name__)}, not a numpy array)"
 
 
 def _show_inputs(inputs) -> str:
@@ -489,9 +518,10 @@ def _call(func, name, case, argnames):
             hint += ("\nAn OverflowError here means a number too large for its array's dtype: a count or a sum kept in "
                      "X's dtype (uint8 holds 0 to 255). Keep counts and sums in float (np.zeros(K)) or int.")
         if isinstance(exc, IndexError):
+            K_from = "centroids.shape[0]" if "centroids" in argnames else "the argument K"
             hint += (
                 "\nAn IndexError on a small input often means a size was written as a number: "
-                "take K from centroids.shape[0] (or from the K argument) and n from X.shape[1]."
+                f"take K from {K_from} and n from X.shape[1]."
             )
         raise CheckFailed(
             f"{name} raised {type(exc).__name__}: {exc}\n"
@@ -500,9 +530,15 @@ def _call(func, name, case, argnames):
         ) from exc
     for arg, value in inputs.items():
         if isinstance(value, np.ndarray) and not np.array_equal(value, case[arg], equal_nan=True):
+            before, after = _show(case[arg], "Before: "), _show(value, "After:  ")
+            if before[len("Before: "):] == after[len("After:  "):] and value.shape == case[arg].shape:
+                # Printed alike: a value changed and changed back (x -= c; x += c) differs in its last digits.
+                change = np.abs(value.astype(np.float64) - case[arg].astype(np.float64))
+                after += (f"\n(they print alike but are not equal: a value changed by up to {np.nanmax(change):.3g}, "
+                          "as when an array is changed and changed back, x -= c then x += c)")
             raise CheckFailed(
                 f"{name} changed its input `{arg}` in place (check '{case['name']}').\n"
-                f"{_show(case[arg], 'Before: ')}\n{_show(value, 'After:  ')}\n"
+                f"{before}\n{after}\n"
                 f"Leave the inputs as they are: write results into a new array "
                 f"(e.g. `diff = X - mu`, not `X -= mu`)."
             )
@@ -519,6 +555,8 @@ def _failure(name, case, inputs, got, diagnosis) -> CheckFailed:
     ]
     if diagnosis.hint:
         lines.append(f"Likely cause: {diagnosis.hint}")
+    if "on_wrong" in case:
+        lines.append(case["on_wrong"])
     return CheckFailed("\n".join(lines))
 
 

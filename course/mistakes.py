@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Diagnosis", "centroids_problem", "describe_result", "labels_problem", "recognised_mistakes"]
+__all__ = ["Diagnosis", "centroids_problem", "describe_result", "labels_problem", "recognised_mistakes", "with_article"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,11 @@ def describe_result(value) -> tuple[str, np.ndarray | None]:
     if array is not None and array.dtype.kind not in "biufc":
         array = None
     return type(value).__name__, array
+
+
+def with_article(type_name: str) -> str:
+    """The type's name after its article, as it is read out: "a list", "an int64", "a uint8", "an ndarray"."""
+    return f"{'an' if type_name[:1] in 'aeio' or type_name.startswith('nd') else 'a'} {type_name}"
 
 
 # What find_closest_centroids returned
@@ -248,7 +253,11 @@ def labels_problem(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, v
     if type_name != "ndarray":
         right = value is not None and value.shape == expected.shape and np.array_equal(value, expected)
         values = " (with the right values)" if right else ""
-        return Diagnosis(f"it returned a {type_name}{values}, not a numpy array.",
+        if type_name.startswith(("int", "uint", "float")) and m > 1:  # one number, as np.argmin(table) gives
+            return Diagnosis(f"it returned {with_article(type_name)}, one number, not an array of {m} labels.",
+                             "np.argmin without an axis gives the position of the smallest entry of the whole table: "
+                             "np.argmin(distances, axis=1) gives one label per row (example) of an (m, K) table.")
+        return Diagnosis(f"it returned {with_article(type_name)}{values}, not a numpy array.",
                          "Build idx with numpy: fill np.zeros(m, dtype=int), or return what np.argmin gives.")
     if value is None:
         return Diagnosis("it returned a numpy array that holds no numbers.",
@@ -259,7 +268,8 @@ def labels_problem(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, v
             hint = (f"It must be a flat vector of shape ({m},): np.argmin(distances, axis=1) on an (m, K) table gives one, "
                     "or idx.ravel().")
         elif got.shape == (K,):
-            hint = "That is one value per centroid: take the argmin over the centroids (axis=1), not over the examples."
+            hint = ("That is one value per centroid: take the argmin over the centroids, not over the examples "
+                    "(axis=1 of an (m, K) table of distances, axis=0 of a (K, m) one).")
         elif got.shape == (m, K):
             hint = ("That is the table of distances: idx[i] is the position of the smallest entry of row i, "
                     "np.argmin(distances, axis=1).")
@@ -307,7 +317,8 @@ def labels_problem(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, v
                 f"{wrong.size} of {m} examples are exactly as far from two centroids, and you chose the higher index.",
                 f"X[{i}] = {X[i].tolist()} is at squared distance {d_expected[i]:g} from centroids {expected[i]} and "
                 f"{labels[i]}: the lowest index, {expected[i]}, must win. np.argmin does this; in a loop, replace the "
-                "best centroid only when a distance is strictly smaller (`<`, not `<=`).")
+                "best centroid only when a distance is strictly smaller (`<`, not `<=`). np.argsort and "
+                "np.argpartition may put any of equal distances first: use np.argmin, or np.argsort(..., kind='stable').")
     else:
         # Equally far to float32 precision is not wrong: float32 arithmetic, or another correct
         # formula for the distance, may break a near tie either way.
@@ -406,7 +417,7 @@ def centroids_problem(X: np.ndarray, idx: np.ndarray, K: int, expected: np.ndarr
     if type_name != "ndarray":
         right = got is not None and got.shape == expected.shape and close(got[filled], expected[filled])
         values = " (with the right values)" if right else ""
-        return Diagnosis(f"it returned a {type_name}{values}, not a numpy array.",
+        return Diagnosis(f"it returned {with_article(type_name)}{values}, not a numpy array.",
                          "Start from a numpy array, centroids = np.zeros((K, n)), and fill it row by row.")
     if got is None:
         return Diagnosis("it returned a numpy array that holds no numbers.",
