@@ -122,6 +122,8 @@ def _read_standard_input() -> bytes:
 
 def _standard_output():
     """The binary stream of standard output, unless it is a terminal (a PNG would garble it)."""
+    if sys.stdout is None:
+        raise CompressError("standard output is closed: redirect it (> out.png) or give -o OUTPUT.png")
     if sys.stdout.isatty():
         raise CompressError("standard output is a terminal: redirect it (> out.png) or give -o OUTPUT.png")
     return sys.stdout.buffer
@@ -141,6 +143,9 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise CompressError("give either -o OUTPUT or --out-dir DIR, not both")
     if several and args.output is not None:
         raise CompressError("-o names one output; with several inputs, use --out-dir DIR (or none)")
+    if args.output not in (None, STDIO) and args.output.endswith(("/", os.sep)):
+        raise CompressError(f"-o {args.output} ends with a slash, as a folder does: give a file name ending in .png "
+                            "(or --out-dir for a folder)")
     if several and args.compare is not None:
         raise CompressError("--compare draws one figure; give it one input")
     if several and STDIO in args.inputs:

@@ -39,6 +39,7 @@ class FileJob:
     input_path: Path
     output_path: Path
     clash: Path | None = None
+    overwrites_input: bool = False  # the output is another input of the batch (photo.png and photo-k16.png)
 
 
 @dataclass(frozen=True)
@@ -60,15 +61,21 @@ def plan_jobs(inputs: Sequence[str | os.PathLike], K: int, out_dir: str | os.Pat
     """Every input with its output, ``<stem>-k<K>.png`` beside it or in ``out_dir``.
 
     Two inputs that would write one output (``a.jpg`` and ``a.png``, or one file given twice)
-    are caught here, before any work: the later one gets ``clash``, the first input.
+    are caught here, before any work: the later one gets ``clash``, the first input. So is an
+    output that is another input (``photo-k16.png`` given beside ``photo.png``): it gets
+    ``overwrites_input``, and that input is read, never replaced.
     """
+    def key(path: Path) -> str:
+        return os.path.normcase(os.path.abspath(path))
+
+    given_inputs = {key(Path(given)) for given in inputs}
     jobs, first_input = [], {}
     for given in inputs:
         input_path = Path(given)
         output_path = default_output_path(input_path, K, out_dir)
-        key = os.path.normcase(os.path.abspath(output_path))
-        jobs.append(FileJob(input_path, output_path, first_input.get(key)))
-        first_input.setdefault(key, input_path)
+        output_key = key(output_path)
+        jobs.append(FileJob(input_path, output_path, first_input.get(output_key), output_key in given_inputs))
+        first_input.setdefault(output_key, input_path)
     return jobs
 
 
@@ -77,6 +84,9 @@ def _compress_job(job: FileJob, options: dict[str, Any]) -> FileOutcome:
     if job.clash is not None:
         return FileOutcome(job.input_path, error=CompressError(
             f"{job.input_path}: its output {job.output_path} is also that of {job.clash}; not compressed"))
+    if job.overwrites_input:
+        return FileOutcome(job.input_path, error=CompressError(
+            f"{job.input_path}: its output {job.output_path} is another input of this call; not compressed"))
     # Imported here, where the work is: with worker processes, this one (which only hands out
     # files and prints) never loads numpy, and leaves the cores to the workers.
     from compress_cli.one_file import compress_file
@@ -87,6 +97,9 @@ def _compress_job(job: FileJob, options: dict[str, Any]) -> FileOutcome:
         return FileOutcome(job.input_path, error=exc)
     except MemoryError:
         return FileOutcome(job.input_path, error=CompressError(f"{job.input_path}: not enough memory; not compressed"))
+    except Exception as exc:  # noqa: BLE001 (a defect met on one file must not cost the others theirs)
+        return FileOutcome(job.input_path, error=CompressError(
+            f"{job.input_path}: not compressed: unexpected {type(exc).__name__} ({exc}); please report it"))
 
 
 def _load_the_engine() -> None:

@@ -46,9 +46,15 @@ def _exists(path: Path) -> str:
 def _check_destination(path: Path, input_path: Path | None, force: bool, what: str) -> None:
     """Refuse, before any work, a destination that cannot or must not be written."""
     folder = path.parent
-    if not folder.is_dir():
-        raise CompressError(f"{what} folder {folder} does not exist")
-    if path.exists() or path.is_symlink():
+    try:
+        if not folder.is_dir():
+            raise CompressError(f"{what} folder {folder} does not exist")
+        present = path.exists() or path.is_symlink()
+    except OSError as exc:  # a name longer than the file system allows, say
+        raise CompressError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CompressError(f"{path}: cannot write (the {what} folder {folder} is not writable)")
+    if present:
         if input_path is not None and input_path.exists() and path.exists() and os.path.samefile(path, input_path):
             raise CompressError(f"{path} is the input file; choose another {what} name")
         if path.is_dir():

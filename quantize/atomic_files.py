@@ -56,6 +56,9 @@ def _stop_signals_deferred() -> Iterator[None]:
             signal.raise_signal(signum)
 
 
+_TEMP_NAME_BYTES = 200  # of the destination's name kept in the temporary one: 200 + 14 < 255
+
+
 def _file_mode() -> int:
     """The permissions a new file gets here: ``0o666`` less the umask."""
     umask = os.umask(0)
@@ -114,7 +117,13 @@ class StagedFiles:
         if not overwrite and os.path.lexists(path):
             raise FileExistsError(17, "File exists", path)
         folder, name = os.path.split(os.path.abspath(path))
-        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        # The temporary name adds 14 bytes to the destination's: cut, it stays within the 255
+        # bytes a name may have wherever the destination's own name fits.
+        short = os.fsencode(name)[:_TEMP_NAME_BYTES].decode("utf-8", errors="ignore") or "staged"
+        try:
+            fd, temp = tempfile.mkstemp(prefix=f".{short}.", suffix=".tmp", dir=folder)
+        except OSError as exc:  # name the destination the caller asked for, not the temporary file
+            raise type(exc)(exc.errno, exc.strerror, path) from None
         self._staged.append((temp, path, overwrite))  # from here on, discard() removes it
         with os.fdopen(fd, "wb") as file:
             write(file)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import warnings
 from dataclasses import dataclass
 
@@ -79,15 +80,22 @@ class _Opened:
 def _open(source: str | os.PathLike | io.BytesIO, name: str) -> _Opened:
     """Decode ``source`` with Pillow, turning every failure into an :class:`ImageReadError` naming ``name``."""
     try:
-        # A file between Pillow's limit and twice it only warns; treat both the same way.
         with warnings.catch_warnings():
+            # Pillow's warnings about a damaged file ("Truncated File Read"...) would be extra lines
+            # under the one line a user gets; a file between Pillow's limit and twice it only warns
+            # of a decompression bomb: treat it as one.
+            warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(source) as img:
                 frames = _frames(img)
                 raw_modes = [tile.args if isinstance(tile.args, str) else (tile.args or ("",))[0] for tile in img.tile]
-                sixteen = img.mode in _EXACT_MODES and any(_SIXTEEN_BIT_SAMPLES.search(str(m)) for m in raw_modes)
+                sixteen_raw = any(_SIXTEEN_BIT_SAMPLES.search(str(m)) for m in raw_modes)
+                sixteen = img.mode in _EXACT_MODES and sixteen_raw
                 img.load()
-                return _Opened(ImageOps.exif_transpose(img), frames, sixteen)
+                oriented = ImageOps.exif_transpose(img)
+                if oriented.mode == "I" and not sixteen_raw:
+                    oriented = _narrowed_integers(oriented)
+                return _Opened(oriented, frames, sixteen)
     except FileNotFoundError:
         raise ImageReadError(f"{name}: no such file") from None
     except IsADirectoryError:
@@ -102,10 +110,12 @@ def _open(source: str | os.PathLike | io.BytesIO, name: str) -> _Opened:
             f"{name}: too large to decode safely ({size.group(0) if size else 'too many'} pixels; "
             f"Pillow's decompression-bomb limit is {Image.MAX_IMAGE_PIXELS} pixels)"
         ) from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 (any failure to decode a file is the file's)
         # Pillow reports truncated and corrupt data as OSError (and, for some formats, as
-        # SyntaxError, ValueError or EOFError) while decoding.
-        detail = str(exc).strip().rstrip(".") or type(exc).__name__
+        # SyntaxError, ValueError or EOFError; a damaged GIF or TIFF as IndexError or TypeError).
+        detail = str(exc).strip().rstrip(".").splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ImageReadError(f"{name}: truncated or corrupt image ({detail})") from None
 
 
@@ -115,10 +125,23 @@ def _frames(img: Image.Image) -> int:
         return 1
     try:
         count = img.n_frames  # walks the file: a broken later frame fails here, not the first
-    except (OSError, SyntaxError, ValueError, EOFError):
+    except Exception:  # noqa: BLE001 (a damaged later frame: the first may still be whole)
         count = 0
     img.seek(0)
     return count
+
+
+def _narrowed_integers(img: Image.Image) -> Image.Image:
+    """A 32-bit integer greyscale image (mode "I", not read from 16-bit samples) whose values all fit
+    8 or 16 bits, as an image of mode "L" or "I;16": its values have no fixed range, and read as
+    16-bit ones, 0 to 255 would all be near black."""
+    values = np.asarray(img)
+    low, high = (int(values.min()), int(values.max())) if values.size else (0, 0)
+    if low < 0 or high > 65535:
+        return img
+    narrowed = Image.fromarray(values.astype(np.uint8 if high <= 255 else np.uint16))
+    narrowed.info.update(img.info)
+    return narrowed
 
 
 def has_alpha(img: Image.Image) -> bool:
@@ -243,6 +266,13 @@ def decode_image(source: str | os.PathLike | bytes, name: str | None = None) -> 
     ImageReadError
         As :func:`read_image`; also for a mode Pillow cannot convert to RGB.
     """
+    if not isinstance(source, bytes) and _is_pipe(source):
+        name = name or os.fspath(source)
+        try:  # a pipe (a shell's <(...), say) has no size until it is read, and is read once
+            with open(source, "rb") as pipe:
+                source = pipe.read()
+        except OSError as exc:
+            raise ImageReadError(f"{name}: cannot read ({exc.strerror or exc})") from None
     if isinstance(source, bytes):
         name = name or "standard input"
         opened = _open(io.BytesIO(source), name)
@@ -258,6 +288,13 @@ def decode_image(source: str | os.PathLike | bytes, name: str | None = None) -> 
     if opened.sixteen_bit_samples:
         conversions.append("16 bits a channel reduced to 8 (Pillow keeps the high byte)")
     return DecodedImage(pixels, tuple(conversions), opened.frames, file_bytes)
+
+
+def _is_pipe(path: str | os.PathLike) -> bool:
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except (OSError, ValueError):  # missing, or a name the system refuses: _open says which
+        return False
 
 
 def load_image(path: str | os.PathLike, background: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> np.ndarray:

@@ -109,6 +109,32 @@ def test_two_inputs_with_one_output_name(capsys, photos, tmp_path):
     assert plan_jobs(["a.png", "b/a.png", "a.png"], 8, "o")[2].clash == Path("a.png")
 
 
+def test_an_output_that_is_another_input_is_never_written(capsys, photos, tmp_path):
+    other = photos[0].with_name("chelsea-k16.png")  # chelsea.png's output, given as an input
+    other.write_bytes(photos[0].read_bytes())
+    before = other.read_bytes()
+    status, out, err = run_main(capsys, photos[1], other, "--force")  # --force replaced it, then read it back
+    assert status == 2 and other.read_bytes() == before
+    assert err == f"error: {photos[1]}: its output {other} is another input of this call; not compressed\n"
+    assert other.with_name("chelsea-k16-k16.png").exists()
+
+
+def test_an_unexpected_error_on_one_file_costs_the_others_nothing(photos, tmp_path, monkeypatch):
+    from compress_cli import many_files, one_file
+
+    def compress_file(input_path, *args, **kwargs):
+        if Path(input_path).name == "coffee.png":
+            raise TypeError("a defect met on this file alone")
+        return real(input_path, *args, **kwargs)
+
+    real = one_file.compress_file
+    monkeypatch.setattr(one_file, "compress_file", compress_file)
+    outcomes = [many_files._compress_job(job, {"K": 8}) for job in plan_jobs(photos, 8, tmp_path / "out")]
+    assert [o.error is None for o in outcomes] == [True, True, False, True]
+    assert "unexpected TypeError (a defect met on this file alone)" in outcomes[2].message
+    assert folder(tmp_path / "out") == sorted(f"{p.stem}-k8.png" for p in photos if p.name != "coffee.png")
+
+
 def test_skipped_files_give_status_98_and_are_counted(capsys, photos, tmp_path):
     assert run_main(capsys, photos[0], "-o", tmp_path / "small.png")[0] == 0
     status, out, err = run_main(capsys, photos[1], tmp_path / "small.png", "--out-dir", tmp_path / "out",

@@ -376,3 +376,94 @@ def test_one_file_imports_no_multiprocessing(photo):
     result = subprocess.run([sys.executable, "-c", _MODULES_AFTER, str(photo), "-o", str(photo.with_name("out.png"))],
                             cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.split()[-3:] == ["0", "PIL", "numpy"], result.stdout
+
+
+# --- found by a fuzzer (2026-12-03): damaged files, long names, closed streams ----------------
+
+def _rgb(seed: int = 0) -> Image.Image:
+    return Image.fromarray(np.random.default_rng(seed).integers(0, 256, (40, 50, 3), dtype=np.uint8))
+
+
+def test_a_gif_cut_inside_a_later_frame_is_one_error_line(tmp_path):
+    buffer, first = io.BytesIO(), io.BytesIO()
+    _rgb().save(buffer, "GIF", save_all=True, append_images=[_rgb(1), _rgb(2)])
+    _rgb().save(first, "GIF")
+    (tmp_path / "cut.gif").write_bytes(buffer.getvalue()[: len(first.getvalue()) + 40])  # into frame 2
+    done = command(tmp_path / "cut.gif", "-o", tmp_path / "out.png")  # raised IndexError, a traceback
+    assert_one_error_line(done.returncode, done.stderr, "cut.gif", "truncated or corrupt")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_a_tiff_whose_second_page_is_broken_keeps_the_first(capsys, tmp_path):
+    import struct
+
+    buffer = io.BytesIO()
+    _rgb().save(buffer, "TIFF", save_all=True, append_images=[_rgb(1)])
+    data = bytearray(buffer.getvalue())
+    order = "<" if data[:2] == b"II" else ">"
+    first = struct.unpack(order + "I", data[4:8])[0]
+    entries = struct.unpack(order + "H", data[first:first + 2])[0]
+    second = struct.unpack(order + "I", data[first + 2 + 12 * entries:first + 6 + 12 * entries])[0]
+    for entry in range(struct.unpack(order + "H", data[second:second + 2])[0]):
+        at = second + 2 + 12 * entry
+        if struct.unpack(order + "H", data[at:at + 2])[0] == 256:  # ImageWidth: gone (raised TypeError)
+            data[at:at + 2] = struct.pack(order + "H", 65000)
+    (tmp_path / "pages.tif").write_bytes(bytes(data))
+    status, out, err = run_main(capsys, tmp_path / "pages.tif", "-k", "4")
+    assert status == 0 and err == "" and "kept the first of several frames" in out
+
+
+def test_a_32_bit_integer_tiff_of_8_bit_values_keeps_them(tmp_path):
+    grey = np.random.default_rng(0).integers(0, 256, (40, 50)).astype(np.uint8)
+    Image.fromarray(grey).convert("I").save(tmp_path / "grey.tif")  # read as 16-bit, it came out black
+    done = command(tmp_path / "grey.tif", "-k", "256", "-o", tmp_path / "out.png")
+    assert done.returncode == 0 and "lossless" in done.stdout
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out.png").convert("L")), grey)
+
+
+def test_pillows_warnings_add_no_line(tmp_path):
+    buffer = io.BytesIO()
+    _rgb().save(buffer, "TIFF")
+    (tmp_path / "cut.tif").write_bytes(buffer.getvalue()[:40])  # Pillow warned "Truncated File Read"
+    done = command(tmp_path / "cut.tif", "-o", tmp_path / "out.png")
+    assert_one_error_line(done.returncode, done.stderr, "cut.tif")
+
+
+def test_a_pipe_given_as_a_file_is_measured(capsys, photo, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"cat '{photo}' > '{fifo}'"])
+    status, out, _ = run_main(capsys, fifo, "-o", tmp_path / "out.png", "--skip-if-larger")
+    writer.wait(timeout=30)
+    assert status == 0 and f"{photo.stat().st_size:,} ->" in out  # was "0 ->", and always skipped
+
+
+def test_names_too_long_and_long_names(capsys, photo, tmp_path):
+    status, _, err = run_main(capsys, photo, "-o", tmp_path / ("c" * 300 + ".png"))
+    assert_one_error_line(status, err, "cannot write", "File name too long")
+    long_name = tmp_path / ("a" * 245 + ".png")  # valid; its temporary name must fit too
+    status, out, err = run_main(capsys, photo, "-o", long_name)
+    assert status == 0 and err == "" and long_name.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["cat.png", long_name.name])
+
+
+def test_an_output_ending_in_a_slash_is_refused(capsys, photo, tmp_path):
+    status, _, err = run_main(capsys, photo, "-o", f"{tmp_path}/out.png/")
+    assert_one_error_line(status, err, "ends with a slash")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cat.png"]
+
+
+def test_an_unwritable_output_folder_is_refused_before_the_work(capsys, photo, tmp_path, monkeypatch):
+    from compress_cli import one_file
+
+    monkeypatch.setattr(one_file.os, "access", lambda path, mode: False)  # as a user without rights sees it
+    monkeypatch.setattr(one_file, "decode_image", lambda *a, **k: pytest.fail("decoded before the check"))
+    status, _, err = run_main(capsys, photo)
+    assert_one_error_line(status, err, "cat-k16.png", "not writable")
+
+
+def test_a_closed_standard_output_is_one_error_line(photo):
+    done = subprocess.run([sys.executable, str(ROOT / "compress.py"), str(photo), "-o", "-"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, timeout=60, pass_fds=(), close_fds=True,
+                          preexec_fn=lambda: os.close(1))
+    assert_one_error_line(done.returncode, done.stderr, "standard output is closed")
