@@ -3,8 +3,10 @@
 The outputs are planned before any work (so that two inputs never write one output), then each
 file is compressed on its own, in this process (one at a time) or in a pool of N worker
 processes: one process per file at a time, so the memory of N files at most. A file that fails
-gets its outcome (its error), and the others are still written. The caller is told of each
-outcome as it arrives (to print a line or move a progress bar) and gets a :class:`BatchSummary`.
+gets its outcome (its error), and the others are still written; a file that kills its worker
+(the kernel's out-of-memory killer, say) fails alone: the files the broken pool left undone are
+tried again, each in a worker of its own. The caller is told of each outcome as it arrives (to
+print a line or move a progress bar) and gets a :class:`BatchSummary`.
 
 Stopping: Ctrl-C, SIGTERM or SIGHUP reach the workers too (directly, from a terminal or a
 scheduler that signals the whole process group, or from this process, which passes SIGTERM on);
@@ -102,6 +104,16 @@ def _compress_job(job: FileJob, options: dict[str, Any]) -> FileOutcome:
             f"{job.input_path}: not compressed: unexpected {type(exc).__name__} ({exc}); please report it"))
 
 
+def _compress_job_in_worker(job: FileJob, options: dict[str, Any]) -> FileOutcome:
+    """:func:`_compress_job` in a worker process, which ends when it is told to stop, its file's
+    staged files already removed: the pool's loop would catch the stop (it catches everything a
+    call raises) and go on to the next file it holds."""
+    try:
+        return _compress_job(job, options)
+    except Terminated as exc:
+        os._exit(exc.code)
+
+
 def _load_the_engine() -> None:
     """Import the engine (numpy with it), then hold numpy's BLAS to one thread.
 
@@ -138,15 +150,14 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def _outcome(future: Future, job: FileJob) -> FileOutcome:
-    """A finished future's outcome; a worker that died (killed, out of memory) fails its file."""
+    """A finished future's outcome; a worker that died (killed, out of memory, stopped by a
+    signal) fails its file, and the pool with it every file not yet done."""
     try:
         return future.result()
     except BrokenProcessPool:
         return FileOutcome(job.input_path, error=CompressError(
-            f"{job.input_path}: not compressed: a worker process died (killed, perhaps for lack of memory)"))
-    except Terminated as exc:  # that worker alone was signalled; this process goes on with the others
-        return FileOutcome(job.input_path, error=CompressError(
-            f"{job.input_path}: not compressed: its worker was stopped by {exc.signal_name}"))
+            f"{job.input_path}: not compressed: a worker process died (killed, perhaps for lack of memory, "
+            "or stopped)"))
 
 
 def compress_many(jobs: Sequence[FileJob], options: dict[str, Any], workers: int = 1,
@@ -188,18 +199,39 @@ def compress_many(jobs: Sequence[FileJob], options: dict[str, Any], workers: int
         context = multiprocessing.get_context("spawn")
         workers = min(workers, len(jobs))
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(workers,))
+        unfinished = []  # files whose worker, or another, died: the pool then fails them all
         try:
-            pending = {pool.submit(_compress_job, job, options): job for job in jobs}
+            pending = {pool.submit(_compress_job_in_worker, job, options): job for job in jobs}
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    done(_outcome(future, pending.pop(future)))
+                    job = pending.pop(future)
+                    if isinstance(future.exception(), BrokenProcessPool):
+                        unfinished.append(job)
+                    else:
+                        done(_outcome(future, job))
         except BaseException:
             _stop_workers(pool)
             raise
         finally:
             pool.shutdown(wait=True)
+        # One file killed its worker (out of memory, say) and the pool failed every file not yet
+        # done: each is tried again alone, in a worker of its own, so that only that one fails.
+        for job in unfinished:
+            done(_alone(job, options, context))
     return BatchSummary.of(outcomes, time.perf_counter() - started)
+
+
+def _alone(job: FileJob, options: dict[str, Any], context) -> FileOutcome:
+    """One file in a new worker process of its own (all the cores); its outcome, or that the worker died."""
+    pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker, initargs=(1,))
+    try:
+        return _outcome(pool.submit(_compress_job_in_worker, job, options), job)
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
 
 @dataclass(frozen=True)

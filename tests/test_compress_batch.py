@@ -225,6 +225,49 @@ def test_a_worker_that_dies_fails_its_file():
     assert outcome.report is None and "big.tif: not compressed: a worker process died" in outcome.message
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="finds the worker by its open files in /proc (Linux)")
+def test_a_worker_killed_costs_only_its_own_file(photos, tmp_path):
+    """A worker killed (as by the kernel, out of memory) broke the pool, which failed every file
+    not yet done; now they are done again, each in a worker of its own."""
+    stuck = tmp_path / "in" / "stuck.png"
+    os.mkfifo(stuck)
+    held = os.open(stuck, os.O_RDWR)  # a writer that sends nothing: the pipe's reader waits
+    try:
+        process = subprocess.Popen([sys.executable, str(ROOT / "compress.py"), str(stuck), *map(str, photos), "-k",
+                                    "8", "--out-dir", str(tmp_path / "out"), "-j", "2"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        def reader_of_the_pipe(other_than: int | None = None) -> int | None:
+            for pid in Path("/proc").iterdir():
+                if not pid.name.isdigit() or int(pid.name) in (os.getpid(), other_than):
+                    continue
+                try:
+                    if any(os.readlink(fd) == str(stuck) for fd in (pid / "fd").iterdir()):
+                        return int(pid.name)
+                except OSError:  # a process that ended meanwhile, or not ours to read
+                    continue
+            return None
+
+        def wait_for_reader(other_than: int | None = None) -> int:
+            deadline = time.monotonic() + 60
+            while (reader := reader_of_the_pipe(other_than)) is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert reader is not None and process.poll() is None
+            return reader
+
+        first = wait_for_reader()
+        os.kill(first, signal.SIGKILL)
+        wait_for_reader(other_than=first)  # its second try, alone: it reads what is sent now
+        os.write(held, b"not a picture")
+    finally:
+        os.close(held)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 2, (out, err)
+    assert err == f"error: {stuck}: not an image file Pillow can read\n"
+    assert folder(tmp_path / "out") == sorted(f"{p.stem}-k8.png" for p in photos)
+    assert out.splitlines()[-1].startswith("5 files: 4 written, 1 failed; ")
+
+
 def test_compress_many_reports_each_outcome_as_it_arrives(photos, tmp_path):
     seen = []
     summary = compress_many(plan_jobs(photos[:2], 8, tmp_path / "out"), {"K": 8}, workers=2, on_outcome=seen.append)
@@ -247,12 +290,18 @@ def test_sigterm_stops_every_worker_and_leaves_no_partial_file(tmp_path):
     while not any(p.suffix == ".png" for p in (tmp_path / "out").iterdir()) and time.monotonic() < deadline:
         time.sleep(0.02)  # until the first file is written: both workers are at work, six files wait
     process.send_signal(signal.SIGTERM)
+    stopped = time.time()
     out, err = process.communicate(timeout=60)
     assert process.returncode == 143, (out, err)
     assert err.splitlines()[-1] == "error: stopped by SIGTERM; no partial file left" and "Traceback" not in err
-    time.sleep(0.5)  # a worker left running would write meanwhile
+    time.sleep(1.0)  # a worker left running would write meanwhile
     written = folder(tmp_path / "out")
     assert 1 <= len(written) < len(inputs)
+    # No file was written after the stop (a file staged before it and committed during it has an
+    # earlier time): a worker used to go on to the next file it held, the pool's loop having
+    # caught the stop, and wrote it 0.4 s later.
+    late = [name for name in written if (tmp_path / "out" / name).stat().st_mtime > stopped + 0.1]
+    assert not late, (late, [(n, (tmp_path / "out" / n).stat().st_mtime - stopped) for n in written])
     for name in written:
         assert not name.startswith("."), name  # no temporary file
         with Image.open(tmp_path / "out" / name) as img:
