@@ -36,6 +36,7 @@ if __name__ == "__main__":
 # by _compress_one or _compress_many, so that --help and an argument error take no more than the
 # interpreter's start (docs/compress.md, "Start-up").
 from compress_cli.options import CompressError, NotSmaller, TargetNotReached, check_options  # noqa: E402
+from compress_cli.report import printable  # noqa: E402
 from compress_cli.termination import Terminated, raising_on_termination  # noqa: E402
 from quantize.threads import CPUS, one_blas_thread  # noqa: E402
 
@@ -202,7 +203,7 @@ def _compress_many(args: argparse.Namespace) -> int:
     def show(outcome: FileOutcome) -> None:
         if outcome.error is not None:
             prefix = "skipped" if isinstance(outcome.error, NotSmaller) else "error"
-            line, stream = f"{prefix}: {outcome.message}", sys.stderr
+            line, stream = f"{prefix}: {printable(outcome.message)}", sys.stderr
         else:
             line, stream = outcome.report.one_line(), sys.stdout
         if bar is None:
@@ -233,13 +234,13 @@ def main(argv: list[str] | None = None) -> int:
             _check_arguments(args)
             return _compress_one(args) if len(args.inputs) == 1 else _compress_many(args)
     except NotSmaller as exc:
-        print(f"skipped: {exc}", file=sys.stderr)
+        print(f"skipped: {printable(str(exc))}", file=sys.stderr)
         return EXIT_NOT_SMALLER
     except TargetNotReached as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_TARGET_NOT_REACHED
     except CompressError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except BrokenPipeError:
         # The reader of standard output went away (| head, say): stop, quietly for Python at exit.

@@ -7,10 +7,20 @@ process that prints them loads this module, not the engine.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CompressedFile"]
+__all__ = ["CompressedFile", "printable"]
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters escaped (a newline as ``\\n``, ESC as ``\\x1b``): a file
+    name holding them would otherwise split a report's line, or drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(char.encode("unicode_escape").decode("ascii") if unicodedata.category(char) == "Cc" else char
+                   for char in text)
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,7 @@ class CompressedFile:
     @property
     def output_name(self) -> str:
         """The output file, or ``standard output``."""
-        return "standard output" if self.output_path is None else str(self.output_path)
+        return "standard output" if self.output_path is None else printable(str(self.output_path))
 
     @property
     def lossless(self) -> bool:
@@ -85,13 +95,13 @@ class CompressedFile:
     def one_line(self) -> str:
         """The report in one line, for a batch of files."""
         quality = "lossless" if self.lossless else self.quality.split(" against")[0].split(",")[0]
-        line = (f"{self.input_name} -> {self.output_name}  {self.input_bytes:,} -> {self.output_bytes:,} bytes "
+        line = (f"{printable(self.input_name)} -> {self.output_name}  {self.input_bytes:,} -> {self.output_bytes:,} bytes "
                 f"(ratio {self.ratio:.2f}), {quality}, {self.colours_out} colours, {self.seconds:.2f} s")
         return "; note: ".join([line, *self.notes])
 
     def __str__(self) -> str:
         rows = [
-            ("input", f"{self.input_name}  {self.width} x {self.height}"),
+            ("input", f"{printable(self.input_name)}  {self.width} x {self.height}"),
             *(("note", note) for note in self.notes),
             ("output", f"{self.output_name}  (K = {self.K})"),
             ("size", f"{self.input_bytes:,} -> {self.output_bytes:,} bytes  "
@@ -102,5 +112,5 @@ class CompressedFile:
             ("time", f"{self.seconds:.2f} s"),
         ]
         if self.figure_path is not None:
-            rows.append(("figure", str(self.figure_path)))
+            rows.append(("figure", printable(str(self.figure_path))))
         return "\n".join(f"{label:<8} {value}" for label, value in rows)

@@ -467,3 +467,16 @@ def test_a_closed_standard_output_is_one_error_line(photo):
                           stderr=subprocess.PIPE, text=True, timeout=60, pass_fds=(), close_fds=True,
                           preexec_fn=lambda: os.close(1))
     assert_one_error_line(done.returncode, done.stderr, "standard output is closed")
+
+
+def test_control_characters_in_names_are_escaped(capsys, photo, tmp_path):
+    bad = tmp_path / "bad\nname.png"
+    bad.write_text("not a picture")
+    status, _, err = run_main(capsys, bad)
+    assert_one_error_line(status, err, "bad\\nname.png")  # one line, not two
+    odd = tmp_path / "e\x1b[2Jx.png"  # an escape sequence that would clear the terminal
+    odd.write_bytes(photo.read_bytes())
+    status, out, _ = run_main(capsys, odd, "-o", tmp_path / "out.png")
+    assert status == 0 and "\x1b" not in out and "e\\x1b[2Jx.png" in out
+    status, out, err = run_main(capsys, photo, odd, bad, "--out-dir", tmp_path / "many")
+    assert "\x1b" not in out + err and len(err.splitlines()) == 1 and "bad\\nname.png" in err
