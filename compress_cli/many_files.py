@@ -15,11 +15,12 @@ each then abandons its file, its staged files removed (:mod:`quantize.atomic_fil
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -198,9 +199,8 @@ def compress_many(jobs: Sequence[FileJob], options: dict[str, Any], workers: int
         # platform, and no fork of a process that may already run threads.
         context = multiprocessing.get_context("spawn")
         workers = min(workers, len(jobs))
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(workers,))
         unfinished = []  # files whose worker, or another, died: the pool then fails them all
-        try:
+        with _worker_pool(workers, context) as pool:
             pending = {pool.submit(_compress_job_in_worker, job, options): job for job in jobs}
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -210,11 +210,6 @@ def compress_many(jobs: Sequence[FileJob], options: dict[str, Any], workers: int
                         unfinished.append(job)
                     else:
                         done(_outcome(future, job))
-        except BaseException:
-            _stop_workers(pool)
-            raise
-        finally:
-            pool.shutdown(wait=True)
         # One file killed its worker (out of memory, say) and the pool failed every file not yet
         # done: each is tried again alone, in a worker of its own, so that only that one fails.
         for job in unfinished:
@@ -224,9 +219,17 @@ def compress_many(jobs: Sequence[FileJob], options: dict[str, Any], workers: int
 
 def _alone(job: FileJob, options: dict[str, Any], context) -> FileOutcome:
     """One file in a new worker process of its own (all the cores); its outcome, or that the worker died."""
-    pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker, initargs=(1,))
-    try:
+    with _worker_pool(1, context) as pool:
         return _outcome(pool.submit(_compress_job_in_worker, job, options), job)
+
+
+@contextlib.contextmanager
+def _worker_pool(workers: int, context) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``workers`` processes, each with its share of the cores; whatever leaves the block
+    (a stop signal included) stops them first, their staged files removed."""
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(workers,))
+    try:
+        yield pool
     except BaseException:
         _stop_workers(pool)
         raise
