@@ -13,6 +13,7 @@
 #   make bench-levels (the small images' bytes and encoding time at each libdeflate level),
 #   make bench-bytes (compress.py's PNG bytes against pngquant's, one encoder step at a time),
 #   make bench-steps (where compress.py's time goes on the 12-megapixel photo, step by step),
+#   make bench-threads (what splitting the 12-megapixel photo's deflate between two threads would cost),
 #   make bench-grading (a class of 200 graded with the sandbox and without; bubblewrap installed if missing),
 #   make bench-grading-startup (one submission graded as a whole process, beside python -c "import numpy")
 
@@ -30,7 +31,7 @@ BENCH_ARGS ?=
 NOTEBOOK_ENV := PYTHONHASHSEED=0 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 NBVAL_OPTS := --nbval --nbval-current-env
 
-.PHONY: run test test-fast notebook html bench bench-compress bench-batch bench-small bench-levels bench-bytes bench-steps bench-grading bench-grading-startup pngquant adwaita-icons bubblewrap release grade clean
+.PHONY: run test test-fast notebook html bench bench-compress bench-batch bench-small bench-levels bench-bytes bench-steps bench-threads bench-grading bench-grading-startup pngquant adwaita-icons bubblewrap release grade clean
 
 $(BIN)/activate: 
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
@@ -93,7 +94,7 @@ grade: $(VENV)/.installed
 	@test -n "$(SUBMISSIONS)" || { echo 'make grade: say what to grade: make grade SUBMISSIONS="path/to/notebooks/"' >&2; exit 2; }
 	$(BIN)/python -m grading grade $(SUBMISSIONS) --out grades $(GRADE_ARGS)
 
-bench: $(VENV)/.installed bench-compress bench-batch bench-small bench-levels bench-bytes bench-steps bench-grading bench-grading-startup
+bench: $(VENV)/.installed bench-compress bench-batch bench-small bench-levels bench-bytes bench-steps bench-threads bench-grading bench-grading-startup
 	$(BIN)/python bench/kmeans_vs_sklearn.py
 	$(BIN)/python bench/notebook_runtime.py
 
@@ -115,6 +116,10 @@ bench-bytes: $(VENV)/.installed pngquant
 # Where compress.py's time goes on the 12-megapixel photo, step by step (a minute).
 bench-steps: $(VENV)/.installed
 	$(BIN)/python bench/compress_steps.py $(BENCH_ARGS)
+
+# The 12-megapixel photo's deflate split between two threads, each way a PNG allows (a minute).
+bench-threads: $(VENV)/.installed pngquant
+	$(BIN)/python bench/deflate_threads.py $(BENCH_ARGS)
 
 # 100 photos of 1-3 megapixels in one call: compress.py -j 2 against one pngquant call (about 15 minutes).
 bench-batch: $(VENV)/.installed pngquant

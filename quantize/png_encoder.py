@@ -30,8 +30,8 @@ import numpy as np
 from quantize.atomic_files import write_atomically
 from quantize.indexed_arrays import checked_indexed_image
 
-__all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "choose_layout", "encode_indexed_png",
-           "write_indexed_png"]
+__all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "choose_layout", "stored_image",
+           "encode_indexed_png", "write_indexed_png"]
 
 NONE, UP, PAETH = 0, 2, 4  # the PNG filter types tried; Sub and Average lose to these (docs/compress.md)
 FILTERS = (NONE, UP, PAETH)
@@ -182,6 +182,22 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
+def stored_image(indices: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """What :func:`encode_indexed_png` stores, before deflate.
+
+    Returns ``(stored, depth, stream)``: the palette in :func:`palette_order`, ``(k, 3)`` or
+    ``(k, 4)`` uint8; the bit depth :func:`choose_layout` chose; and :func:`filtered_stream` of the
+    indices renumbered to match, ``(H, 1 + packed row bytes) uint8``, the bytes the IDAT deflates.
+    """
+    indices, palette = checked_indexed_image(indices, palette)
+    order = palette_order(palette)
+    renumber = np.empty(len(order), dtype=np.uint8)
+    renumber[order] = np.arange(len(order))
+    indices = renumber[indices]
+    depth, kind = choose_layout(indices, len(order))
+    return palette[order], depth, filtered_stream(pack_rows(indices, depth), kind)
+
+
 def encode_indexed_png(indices: np.ndarray, palette: np.ndarray, level: int | None = None) -> bytes:
     """The bytes of an indexed PNG, as small as :mod:`quantize.png_encoder` makes them.
 
@@ -193,18 +209,10 @@ def encode_indexed_png(indices: np.ndarray, palette: np.ndarray, level: int | No
     the image data, 1 to 12; by default ``LEVEL_SMALL`` up to ``LEVEL_SMALL_MAX_BYTES`` of
     packed indices, else ``LEVEL_LARGE`` (``bench/deflate_levels_small.py`` compares levels).
     """
-    indices, palette = checked_indexed_image(indices, palette)
-    order = palette_order(palette)
-    renumber = np.empty(len(order), dtype=np.uint8)
-    renumber[order] = np.arange(len(order))
-    stored = palette[order]
-    indices = renumber[indices]
-    depth, kind = choose_layout(indices, len(stored))
-    rows = pack_rows(indices, depth)
-    stream = filtered_stream(rows, kind)
+    stored, depth, stream = stored_image(indices, palette)
     if level is None:
-        level = LEVEL_SMALL if rows.nbytes <= LEVEL_SMALL_MAX_BYTES else LEVEL_LARGE
-    height, width = indices.shape
+        level = LEVEL_SMALL if stream.size - len(stream) <= LEVEL_SMALL_MAX_BYTES else LEVEL_LARGE
+    height, width = np.shape(indices)
     parts = [_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, 3, 0, 0, 0)),
              _chunk(b"PLTE", stored[:, :3].tobytes())]
     if stored.shape[1] == 4 and (stored[:, 3] < 255).any():

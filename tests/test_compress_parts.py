@@ -7,6 +7,7 @@ import itertools
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -236,6 +237,30 @@ def test_the_deflate_level_changes_the_bytes_not_the_pixels():
             assert np.array_equal(np.asarray(img.convert("RGB")), palette[indices])
     # A small image's default is the slowest level, LEVEL_SMALL (12).
     assert png_encoder.encode_indexed_png(indices, palette) == files[png_encoder.LEVEL_SMALL]
+
+
+def test_the_stored_image_is_what_the_idat_deflates():
+    """bench/deflate_threads.py splits stored_image's stream: it must be the encoder's, byte for byte."""
+    indices = np.repeat(RNG.integers(0, 8, (40, 60)), 3, axis=1).astype(np.uint8)
+    palette = RNG.integers(0, 256, (8, 4), dtype=np.uint8)
+    stored, depth, stream = png_encoder.stored_image(indices, palette)
+    data = png_encoder.encode_indexed_png(indices, palette)
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.mode == "P" and data[24] == depth in (4, 8)  # IHDR's bit depth: 8 colours in 4 bits, or 8
+        assert np.array_equal(np.asarray(img.getpalette(rawmode="RGB"), dtype=np.uint8).reshape(-1, 3),
+                              stored[:, :3])
+    idat = data.index(b"IDAT")
+    size = int.from_bytes(data[idat - 4:idat], "big")
+    assert zlib.decompress(data[idat + 4:idat + 4 + size]) == stream.tobytes()
+
+
+def test_the_threads_benchmark_joins_streams_that_decode():
+    """bench/deflate_threads.py exits 1 if a joined stream does not decode to the stream it split."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "deflate_threads.py"), "--K", "16", "--repeat", "1",
+                           "--size", "400", "300"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| 6, ") or line.startswith("| 9, ")]
+    assert len(rows) == 6, done.stdout
 
 
 def test_png_transparency_round_trip(tmp_path):
