@@ -14,6 +14,7 @@ smaller than the input when that was asked for (:class:`NotSmaller`).
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import time
@@ -102,6 +103,22 @@ def _writing(path: Path | None, write: Callable[[], T]) -> T:
         raise CompressError(f"{exc.filename or path or 'standard output'}: cannot write ({exc.strerror or exc})") from None
 
 
+def _write_all(stream: BinaryIO, data: bytes) -> None:
+    """Write every byte of ``data`` to ``stream``, or raise OSError.
+
+    A buffered stream over a pipe whose reader left after a part returns the part it wrote
+    instead of raising (CPython's BufferedWriter, 65,536 bytes into a pipe): the rest is written
+    again, which raises BrokenPipeError.
+    """
+    view = memoryview(data)
+    while view:
+        written = stream.write(view)
+        if not written:
+            raise OSError(errno.EPIPE, "the reader stopped reading")
+        view = view[written:]
+    stream.flush()
+
+
 def _partly_transparent(pixels: np.ndarray) -> bool:
     """Whether some pixel has an alpha between 0 and 255: then the error is of premultiplied colour."""
     if pixels.shape[2] != 4:
@@ -142,6 +159,11 @@ def _comparison_writer(original: np.ndarray, png: bytes, figure_path: Path, left
         fig = side_by_side(original, compressed, left, right)
         try:
             fig.savefig(file, format=file_format, dpi=100)
+        except OSError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a format whose tool is missing (pgf needs a LaTeX), say
+            raise CompressError(f"{figure_path}: matplotlib cannot save a .{file_format} figure here "
+                                f"({type(exc).__name__}: {exc})") from None
         finally:
             plt.close(fig)
 
@@ -241,6 +263,6 @@ def compress_file(input_path: str | os.PathLike | bytes, output_path: str | os.P
         if output_path is not None:
             _writing(output_path, lambda: files.add(output_path, lambda file: file.write(png), overwrite=force))
         else:
-            _writing(None, lambda: (stream.write(png), stream.flush()))
+            _writing(None, lambda: _write_all(stream, png))
         _writing(output_path, files.commit)
     return replace(report, seconds=time.perf_counter() - started)

@@ -197,7 +197,8 @@ def _float_to_8bit(samples: np.ndarray) -> tuple[np.ndarray, list[str]]:
     255 (Pillow's own). All values within 0 to 1 is read as the first; anything else as the
     second, clipped. NaN becomes 0.
     """
-    finite = np.nan_to_num(samples.astype(np.float64), nan=0.0, posinf=255.0, neginf=0.0)
+    with np.errstate(invalid="ignore"):  # a signalling NaN warns as it is widened; it becomes 0 all the same
+        finite = np.nan_to_num(samples.astype(np.float64), nan=0.0, posinf=255.0, neginf=0.0)
     low, high = float(finite.min()), float(finite.max())
     scale = 255.0 if 0.0 <= low and high <= 1.0 else 1.0
     scaled = finite * scale

@@ -313,6 +313,29 @@ def test_a_closed_pipe_is_one_error_line(photo):
     assert_one_error_line(process.wait(timeout=60), err, "standard output", "Broken pipe")
 
 
+def test_a_reader_that_leaves_after_a_part_is_one_error_line(tmp_path):
+    """The reader takes 100 bytes and goes (| head -c 100): the PNG was not all written, and nothing says it was.
+
+    Python's buffered stdout returned the 65,536 bytes the pipe took, without raising, and the
+    command reported a success."""
+    noise = tmp_path / "noise.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (512, 512, 3), dtype=np.uint8)).save(noise)
+    process = subprocess.Popen([sys.executable, str(ROOT / "compress.py"), str(noise), "-o", "-"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert len(process.stdout.read(100)) == 100
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert_one_error_line(process.wait(timeout=60), err, "standard output", "Broken pipe")
+
+
+def test_a_figure_format_whose_tool_is_missing_is_one_error_line(photo):
+    """matplotlib's pgf needs xelatex: without it on the PATH, one line, and neither file written."""
+    done = subprocess.run([sys.executable, str(ROOT / "compress.py"), str(photo), "--compare", str(photo.parent / "f.pgf")],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PATH": str(Path(sys.executable).parent)})
+    assert_one_error_line(done.returncode, done.stderr, "f.pgf", "cannot save a .pgf figure", "xelatex")
+    assert sorted(p.name for p in photo.parent.iterdir()) == ["cat.png"]
+
+
 def test_standard_input_that_is_not_an_image(photo):
     done = subprocess.run([sys.executable, str(ROOT / "compress.py"), "-"], input=b"hello",
                           capture_output=True, timeout=60)

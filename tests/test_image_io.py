@@ -160,6 +160,17 @@ def test_float_image_beyond_one_is_read_as_0_to_255_and_clipped(tmp_path):
     assert "clipped to 0-255" in decoded.notes[0]
 
 
+def test_a_signalling_nan_becomes_0_without_a_warning(tmp_path):
+    values = np.array([[0.0, 0.5, 1.0, 0.25]], np.float32)
+    values.view(np.uint32)[0, 0] = 0x7F800001  # a signalling NaN: numpy warns as it widens one
+    path = _save(tmp_path, Image.fromarray(values), "f.tif")
+    done = subprocess.run([sys.executable, "-W", "error", "-c",
+                           f"from quantize.image_io import decode_image; print(decode_image({str(path)!r}).pixels[0, :, 0].tolist())"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[0, 128, 255, 64]" and done.stderr == ""
+
+
 def test_sixteen_bit_greyscale_is_faithful_only_if_no_bits_are_lost(tmp_path):
     exact = _save(tmp_path, Image.fromarray(np.array([[0, 257, 65535]], np.uint16)), "exact.png")
     assert decode_image(exact).faithful
