@@ -190,7 +190,9 @@ def _load(path: Path):
     if function is None:
         return None
     namespace = {"np": np}
-    with contextlib.redirect_stdout(io.StringIO()):
+    # numpy's error handling and print options are global: what one file sets at its top
+    # (np.seterr(all="raise"), say) must not change how the next files' functions run here.
+    with contextlib.redirect_stdout(io.StringIO()), np.errstate(**np.geterr()), np.printoptions(**np.get_printoptions()):
         exec(compile(source, str(path), "exec"), namespace)
     return function, source, namespace[function]
 

@@ -54,8 +54,8 @@ def isolation(request, public_dir):
     return Isolation(True, "sandbox")
 
 
-def _session(closest: str, isolation, public_dir, tmp_path) -> Session:
-    extraction = extract(answered(textwrap.dedent(closest), CENTROIDS_RIGHT))
+def _session(closest: str, isolation, public_dir, tmp_path, before: str = "") -> Session:
+    extraction = extract(answered(textwrap.dedent(closest), CENTROIDS_RIGHT, before))
     session = Session(extraction, isolation, tmp_path / "scratch", public_dir, 10**6, settings.MEMORY_LIMIT,
                       settings.DISK_LIMIT)
     session.start(20)
@@ -114,3 +114,27 @@ def test_a_learner_process_that_stops_reading_cannot_hold_the_grader(isolation, 
     finally:
         session.stop()
     assert time.monotonic() - started < 30
+
+
+# A learner's debugging in a notebook: a table shown with IPython's display (a builtin there, so
+# the grader defines it too), and every number printed, which np.set_printoptions in the same cell
+# allows (at the top of a graded cell, which the grader runs). The grader calls the function under numpy's default print options, as the public tests
+# time it, so the print is shortened in both.
+SHOWS_AND_PRINTS = """
+d = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+display(d[:3])
+idx = np.argmin(d, axis=1)
+assert "..." in np.array2string(np.arange(2000)), "the cell's print options reached the call"
+"""
+
+
+def test_the_learner_namespace_has_display_and_numpys_default_print_options(public_dir, tmp_path):
+    session = _session(SHOWS_AND_PRINTS, Isolation(False, "process isolation"), public_dir, tmp_path,
+                       before="np.set_printoptions(threshold=10**9)")  # at the top of a graded cell
+    try:
+        X, C = np.random.default_rng(0).random((50, 3)), np.random.default_rng(1).random((4, 3))
+        outcome = session.call("find_closest_centroids", (X, C), 10)
+        assert outcome.kind == "returned", outcome.error
+        assert np.array_equal(outcome.value, np.argmin(((X[:, None] - C[None]) ** 2).sum(2), axis=1))
+    finally:
+        session.stop()

@@ -139,7 +139,11 @@ def _closest_edge_sizes():
     # Every example millions away from every centroid: a running minimum started at a fixed
     # number (999, 1e6, 1e9 ...) is never beaten.
     X4, C4 = _blobs(23, m=200, n=3, K=6, scale=1e8)
-    return [(X1, C1), (lone_point, C2), (X3, C3), (X4, C4)]
+    # public_tests.py's far case, whose farthest example is 2.7e12 from its nearest centroid: the
+    # farthest of both judges, so that a start below it fails both and one above passes both.
+    X5 = np.array([[1.4, 0.6], [4.3, 1.5], [3.5, 5.2], [0.6, 1.8], [5.7, 0.3], [2.4, 6.9], [3.1, 2.9]]) * 1e12
+    C5 = np.array([[1.0, 1.0], [5.0, 1.0], [3.0, 6.0]]) * 1e12
+    return [(X1, C1), (lone_point, C2), (X3, C3), (X4, C4), (X5, C5)]
 
 
 def _closest_uint8_pixels():

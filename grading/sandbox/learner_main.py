@@ -26,7 +26,10 @@ shared memory file EXCHANGE_FD (:mod:`grading.sandbox.exchange`), never pickled.
     that an error in one statement does not stop the definitions after it. Replies
     ``{"problems": [{"where", "error"}]}``.
 ``{"op": "call", "function": name, "args": [{"name", "offset", "dtype", "shape"} | {"name", "int"}], "result": OFFSET}``
-    Calls the function once on arrays that are views of the shared memory. Replies
+    Calls the function once on arrays that are views of the shared memory, under numpy's default
+    print options (what a cell set with ``np.set_printoptions`` does not reach the call, as it
+    does not in public_tests.py's timing: formatting what the learner prints costs the same
+    there and here). Replies
     ``{"kind": "returned", "type", "result": {"dtype", "shape"}}`` when the result is, or converts
     to, a numeric array that fits (it is then written at OFFSET), else
     ``{"kind": "returned", "type", "repr", "result": null}``;
@@ -115,11 +118,26 @@ class _Unavailable(importlib.abc.MetaPathFinder):
         return None
 
 
+def _display(*objs, **kwargs) -> None:
+    """The notebook's ``display``, which IPython makes a builtin: each object formatted, as there, then thrown away."""
+    for obj in objs:
+        try:
+            repr(obj)
+        except Exception:  # noqa: BLE001 - IPython shows a formatter's error and goes on
+            pass
+
+
 class Learner:
-    """The learner's namespace: the notebook's imports and the graded cells, run once."""
+    """The learner's namespace: the notebook's imports and the graded cells, run once.
+
+    ``display`` is defined, as in a notebook: a graded function may show a table with it.
+    """
 
     def __init__(self, exchange: mmap.mmap) -> None:
-        self.namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+        import numpy as np
+
+        self.namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": _display}
+        self.print_options = np.get_printoptions()  # numpy's defaults: no learner code has run yet
         self.labels: set[str] = set()
         self.exchange = exchange
 
@@ -164,7 +182,8 @@ class Learner:
             for arg in args
         ]
         try:
-            value = target(*inputs)
+            with np.printoptions(**self.print_options):
+                value = target(*inputs)
         except BaseException as exc:
             return {"kind": "raised", "error": _error(exc), "where": _where(exc, self.labels)}
         return {"kind": "returned", **self._describe(value, result_offset)}
