@@ -68,16 +68,25 @@ def plan_jobs(inputs: Sequence[str | os.PathLike], K: int, out_dir: str | os.Pat
     output that is another input (``photo-k16.png`` given beside ``photo.png``): it gets
     ``overwrites_input``, and that input is read, never replaced.
     """
-    def key(path: Path) -> str:
-        return os.path.normcase(os.path.abspath(path))
+    def key(path: Path) -> str:  # through symbolic links: in/a.png and link-to-in/a.png are one file
+        return os.path.normcase(os.path.realpath(path))
+
+    def inode(path: Path) -> tuple[int, int] | None:  # a hard link has a name of its own
+        try:
+            status = os.stat(path)
+        except (OSError, ValueError):
+            return None
+        return status.st_dev, status.st_ino
 
     given_inputs = {key(Path(given)) for given in inputs}
+    input_inodes = {inode(Path(given)) for given in inputs} - {None}
     jobs, first_input = [], {}
     for given in inputs:
         input_path = Path(given)
         output_path = default_output_path(input_path, K, out_dir)
         output_key = key(output_path)
-        jobs.append(FileJob(input_path, output_path, first_input.get(output_key), output_key in given_inputs))
+        overwrites = output_key in given_inputs or inode(output_path) in input_inodes
+        jobs.append(FileJob(input_path, output_path, first_input.get(output_key), overwrites))
         first_input.setdefault(output_key, input_path)
     return jobs
 

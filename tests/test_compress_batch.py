@@ -119,6 +119,33 @@ def test_an_output_that_is_another_input_is_never_written(capsys, photos, tmp_pa
     assert other.with_name("chelsea-k16-k16.png").exists()
 
 
+def test_inputs_and_outputs_are_compared_through_links(capsys, photos, tmp_path):
+    """Through a symbolically linked folder, or a hard link, an output that is an input is still one.
+
+    Before, paths were compared as written: ``in/a.png link/a-k16.png --force`` replaced the input
+    in/a-k16.png, and ``in/a.png link/a.png`` reported 2 files written where there was one."""
+    folder_of_inputs, link = tmp_path / "inputs", tmp_path / "linked"
+    folder_of_inputs.mkdir()
+    link.symlink_to(folder_of_inputs)
+    source, other = folder_of_inputs / "a.png", folder_of_inputs / "a-k16.png"
+    source.write_bytes(photos[0].read_bytes())
+    other.write_bytes(photos[1].read_bytes())
+    before = other.read_bytes()
+    status, out, err = run_main(capsys, source, link / "a-k16.png", "--force")
+    assert status == 2 and other.read_bytes() == before
+    assert err == f"error: {source}: its output {other} is another input of this call; not compressed\n"
+    status, out, err = run_main(capsys, source, link / "a.png", "--force")
+    assert status == 2 and "2 files: 1 written, 1 failed" in out
+    assert err.startswith(f"error: {link / 'a.png'}: its output {link / 'a-k16.png'} is also that of {source}")
+    photo, its_output, alias = tmp_path / "b.png", tmp_path / "b-k16.png", tmp_path / "alias.png"
+    photo.write_bytes(photos[0].read_bytes())
+    its_output.write_bytes(photos[1].read_bytes())
+    os.link(its_output, alias)  # one file, two names: b.png's output is the input alias.png
+    status, out, err = run_main(capsys, photo, alias, "--force")
+    assert status == 2 and alias.read_bytes() == before
+    assert err == f"error: {photo}: its output {its_output} is another input of this call; not compressed\n"
+
+
 def test_an_unexpected_error_on_one_file_costs_the_others_nothing(photos, tmp_path, monkeypatch):
     from compress_cli import many_files, one_file
 
