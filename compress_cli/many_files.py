@@ -30,6 +30,7 @@ from typing import Any
 from compress_cli.options import CompressError, NotSmaller, TargetNotReached, default_output_path
 from compress_cli.report import CompressedFile
 from compress_cli.termination import Terminated, raise_on_termination
+from quantize.atomic_files import stale_temporaries
 from quantize.threads import CPUS, one_blas_thread, use_threads
 
 __all__ = ["FileJob", "FileOutcome", "BatchSummary", "plan_jobs", "compress_many"]
@@ -209,6 +210,8 @@ def compress_many(jobs: Sequence[FileJob], options: dict[str, Any], workers: int
         context = multiprocessing.get_context("spawn")
         workers = min(workers, len(jobs))
         unfinished = []  # files whose worker, or another, died: the pool then fails them all
+        since = time.time()
+        there_before = {job.output_path for job in jobs if os.path.lexists(job.output_path)}
         with _worker_pool(workers, context) as pool:
             pending = {pool.submit(_compress_job_in_worker, job, options): job for job in jobs}
             while pending:
@@ -222,8 +225,24 @@ def compress_many(jobs: Sequence[FileJob], options: dict[str, Any], workers: int
         # One file killed its worker (out of memory, say) and the pool failed every file not yet
         # done: each is tried again alone, in a worker of its own, so that only that one fails.
         for job in unfinished:
-            done(_alone(job, options, context))
+            done(_alone(job, _retry_options(job, options, since, there_before), context))
     return BatchSummary.of(outcomes, time.perf_counter() - started)
+
+
+def _retry_options(job: FileJob, options: dict[str, Any], since: float, there_before: set[Path]) -> dict[str, Any]:
+    """The options to try a file again with, once its worker died; its dead worker's temporary files removed.
+
+    A worker can die after its output took its name and before it said so (the pool stops the
+    other workers when one dies, and one may be committing): an output this call found missing
+    and finds there now is its own, and the retry writes it again, the same bytes, instead of
+    failing on it.
+    """
+    for temporary in stale_temporaries(job.output_path, since):
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+    if job.output_path not in there_before and os.path.lexists(job.output_path):
+        return {**options, "force": True}
+    return options
 
 
 def _alone(job: FileJob, options: dict[str, Any], context) -> FileOutcome:

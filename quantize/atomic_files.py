@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-__all__ = ["StagedFiles", "write_atomically"]
+__all__ = ["StagedFiles", "stale_temporaries", "write_atomically"]
 
 # The signals a user or a scheduler stops a command with; they wait while files are renamed.
 _STOP_SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
@@ -57,6 +57,42 @@ def _stop_signals_deferred() -> Iterator[None]:
 
 
 _TEMP_NAME_BYTES = 200  # of the destination's name kept in the temporary one: 200 + 14 < 255
+
+
+def _temporary_prefix(path: str | os.PathLike) -> tuple[str, str]:
+    """The folder of ``path``'s temporary files, and the start of their names (``.<name>.``)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    # The temporary name adds 14 bytes to the destination's: cut, it stays within the 255
+    # bytes a name may have wherever the destination's own name fits.
+    short = os.fsencode(name)[:_TEMP_NAME_BYTES].decode("utf-8", errors="ignore") or "staged"
+    return folder, f".{short}."
+
+
+# Seconds a file's time may read before time.time() read just before it was made: Linux stamps
+# files with a coarser clock, a tick (up to 10 ms) behind.
+_FILE_CLOCK_LAG = 1.0
+
+
+def stale_temporaries(path: str | os.PathLike, since: float) -> list[str]:
+    """Temporary files of ``path`` made at ``since`` (a ``time.time()``) or later, left by a process that died.
+
+    A process killed while it writes (SIGKILL, the out-of-memory killer) cannot remove its
+    temporary file; the one that started it can, once it knows that the process is gone.
+    """
+    folder, prefix = _temporary_prefix(path)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        if name.startswith(prefix) and name.endswith(".tmp") and len(name) == len(prefix) + 8 + len(".tmp"):
+            try:
+                if os.lstat(os.path.join(folder, name)).st_mtime >= since - _FILE_CLOCK_LAG:
+                    found.append(os.path.join(folder, name))
+            except OSError:
+                continue
+    return found
 
 
 def _file_mode() -> int:
@@ -116,12 +152,9 @@ class StagedFiles:
         path = os.fspath(path)
         if not overwrite and os.path.lexists(path):
             raise FileExistsError(17, "File exists", path)
-        folder, name = os.path.split(os.path.abspath(path))
-        # The temporary name adds 14 bytes to the destination's: cut, it stays within the 255
-        # bytes a name may have wherever the destination's own name fits.
-        short = os.fsencode(name)[:_TEMP_NAME_BYTES].decode("utf-8", errors="ignore") or "staged"
+        folder, prefix = _temporary_prefix(path)
         try:
-            fd, temp = tempfile.mkstemp(prefix=f".{short}.", suffix=".tmp", dir=folder)
+            fd, temp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
         except OSError as exc:  # name the destination the caller asked for, not the temporary file
             raise type(exc)(exc.errno, exc.strerror, path) from None
         self._staged.append((temp, path, overwrite))  # from here on, discard() removes it

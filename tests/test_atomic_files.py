@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pytest
 
@@ -91,3 +92,20 @@ def test_a_stop_signal_during_the_commit_waits_until_every_file_is_renamed(tmp_p
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert received == [["a.png", "b.png"]]
+
+
+def test_stale_temporaries_are_a_dead_writers_own(tmp_path):
+    """What a process killed while writing out.png leaves: its ``.out.png.<8 characters>.tmp``, made
+    since the call began; not another file's, not one older than the call."""
+    from quantize.atomic_files import stale_temporaries
+
+    since = time.time()
+    left = tmp_path / ".out.png.abcd1234.tmp"
+    left.write_bytes(b"part")
+    older = tmp_path / ".out.png.zzzz9999.tmp"
+    older.write_bytes(b"old")
+    os.utime(older, (since - 60, since - 60))
+    for name in (".other.png.abcd1234.tmp", ".out.png.x.tmp", "out.png"):
+        (tmp_path / name).write_bytes(b"x")
+    assert stale_temporaries(tmp_path / "out.png", since) == [str(left)]
+    assert stale_temporaries(tmp_path / "missing" / "out.png", since) == []

@@ -403,3 +403,41 @@ def test_the_engine_loads_before_the_blas_is_held_to_one_thread(call):
     done = subprocess.run([sys.executable, "-c", _BLAS_THREADS_AFTER.format(call=call)], cwd=ROOT, env=environment,
                           capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[-2] == "[1]", done.stdout + done.stderr
+
+
+# Loaded by every process of the command (PYTHONPATH): the first worker to put a file in its place
+# is killed at once, before it can say so, as when the pool stops the other workers because one
+# died and one of them is committing. Once only: the retry is left alone.
+_DIE_AFTER_THE_FIRST_COMMIT = '''
+import os, signal
+from quantize import atomic_files
+
+_commit = atomic_files.StagedFiles.commit
+
+
+def _commit_then_die(self):
+    _commit(self)
+    try:
+        os.close(os.open({marker!r}, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+atomic_files.StagedFiles.commit = _commit_then_die
+'''
+
+
+def test_a_worker_that_dies_after_writing_its_file_is_not_a_failure(photos, tmp_path):
+    """Before, the retry found the dead worker's own output there and failed on it ("already
+    exists"): the summary said 1 failed, with every file written."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(_DIE_AFTER_THE_FIRST_COMMIT.format(marker=str(tmp_path / "died")))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)])}
+    done = subprocess.run([sys.executable, str(ROOT / "compress.py"), *map(str, photos), "--out-dir", str(tmp_path / "out"),
+                           "-j", "2"], capture_output=True, text=True, timeout=300, env=env)
+    assert (tmp_path / "died").exists()  # a worker did die after its commit
+    assert done.returncode == 0, done.stderr
+    assert f"{len(photos)} files: {len(photos)} written" in done.stdout
+    assert folder(tmp_path / "out") == sorted(f"{path.stem}-k16.png" for path in photos)  # no temporary file
