@@ -29,7 +29,7 @@ from typing import Any
 
 from compress_cli.options import CompressError, NotSmaller, TargetNotReached, default_output_path
 from compress_cli.report import CompressedFile
-from compress_cli.termination import Terminated, raise_on_termination
+from compress_cli.termination import Terminated, end_with_parent, raise_on_termination
 from quantize.atomic_files import stale_temporaries
 from quantize.threads import CPUS, one_blas_thread, use_threads
 
@@ -137,12 +137,13 @@ def _load_the_engine() -> None:
     one_blas_thread()
 
 
-def _start_worker(workers: int) -> None:
+def _start_worker(workers: int, parent: int) -> None:
     """In each of ``workers`` processes: its share of the cores; stop signals (Ctrl-C included)
-    end it quietly, its staged files removed."""
+    end it quietly, its staged files removed, and so does the end of the command, ``parent``."""
     use_threads(CPUS // workers)
     _load_the_engine()
     raise_on_termination(interrupt=True)
+    end_with_parent(parent)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -255,7 +256,7 @@ def _alone(job: FileJob, options: dict[str, Any], context) -> FileOutcome:
 def _worker_pool(workers: int, context) -> Iterator[ProcessPoolExecutor]:
     """A pool of ``workers`` processes, each with its share of the cores; whatever leaves the block
     (a stop signal included) stops them first, their staged files removed."""
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(workers,))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(workers, os.getpid()))
     try:
         yield pool
     except BaseException:

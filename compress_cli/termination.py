@@ -10,10 +10,14 @@ by default, leaving a temporary file behind. :func:`raise_on_termination` makes 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Iterator
 
-__all__ = ["Terminated", "raise_on_termination", "raising_on_termination"]
+__all__ = ["Terminated", "end_with_parent", "raise_on_termination", "raising_on_termination"]
 
 _TERMINATION_SIGNALS = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
 
@@ -55,3 +59,34 @@ def raising_on_termination() -> Iterator[None]:
         for signum, handler in previous.items():
             if handler is not None:
                 signal.signal(signum, handler)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_PARENT_POLL_SECONDS = 0.2
+
+
+def end_with_parent(parent: int) -> None:
+    """SIGTERM this process when the process ``parent`` ends (call from a worker, after :func:`raise_on_termination`).
+
+    A worker whose command was killed outright (SIGKILL, which nobody can catch) went on with
+    the files it held, and wrote them. On Linux the kernel sends the signal the moment the parent
+    dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere a thread looks every 0.2 s.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0:
+                if os.getppid() != parent:  # it died before the request: no signal would come
+                    os.kill(os.getpid(), signal.SIGTERM)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_POLL_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="end with parent", daemon=True).start()

@@ -335,6 +335,55 @@ def test_sigterm_stops_every_worker_and_leaves_no_partial_file(tmp_path):
             img.load()  # every file there is whole
 
 
+def test_the_workers_end_with_the_command_killed_outright(tmp_path):
+    """SIGKILL to the command (no handler runs): its workers used to go on, and write the files they
+    held; now they end with it, and nothing is written after it."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    big = Image.open(ROOT / "images" / "china.jpg").resize((1200, 900))
+    inputs = [tmp_path / "in" / f"big{i}.png" for i in range(6)]
+    for path in inputs:
+        big.save(path)
+    process = subprocess.Popen([sys.executable, str(ROOT / "compress.py"), *map(str, inputs), "-k", "256",
+                                "--out-dir", str(tmp_path / "out"), "-j", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def workers() -> list[int]:
+        found = []
+        for pid in Path("/proc").iterdir():
+            try:
+                if pid.name.isdigit() and f"PPid:\t{process.pid}\n" in (pid / "status").read_text():
+                    if b"spawn_main" in (pid / "cmdline").read_bytes():
+                        found.append(int(pid.name))
+            except OSError:
+                continue
+        return found
+
+    deadline = time.monotonic() + 60
+    while len(children := workers()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(children) == 2
+    time.sleep(0.3)  # at work on their first files
+    process.kill()
+    process.wait(timeout=10)
+    killed = time.time()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() and "State:\tZ" not in _status(pid) for pid in children):
+        assert time.monotonic() < deadline, "a worker outlived the command"
+        time.sleep(0.02)
+    time.sleep(1.0)
+    late = [p.name for p in (tmp_path / "out").iterdir() if p.stat().st_mtime > killed + 0.1]
+    assert not late, late
+    assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary file
+
+
+def _status(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "State:\tZ"  # gone
+
+
 def test_the_batch_example_in_docs_compress_md(capsys, tmp_path, monkeypatch):
     """docs/compress.md shows this run; every figure in it but the times is kept true here."""
     monkeypatch.chdir(ROOT)
@@ -385,7 +434,7 @@ def test_with_workers_the_process_that_prints_never_loads_numpy(tmp_path):
 
 
 _BLAS_THREADS_AFTER = """
-import sys
+import os, sys
 from compress_cli import many_files
 {call}
 from threadpoolctl import threadpool_info
@@ -393,7 +442,7 @@ print(sorted({{pool["num_threads"] for pool in threadpool_info() if pool["user_a
 """
 
 
-@pytest.mark.parametrize("call", ["many_files._start_worker(2)",  # a worker process's start
+@pytest.mark.parametrize("call", ["many_files._start_worker(2, os.getppid())",  # a worker process's start
                                   "many_files.compress_many([], {}, workers=1)"])  # one after the other, in-process
 def test_the_engine_loads_before_the_blas_is_held_to_one_thread(call):
     """threadpoolctl limits only the BLAS libraries already loaded: numpy must come first, or an
