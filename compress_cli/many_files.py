@@ -19,6 +19,7 @@ import contextlib
 import math
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -213,6 +214,7 @@ def compress_many(jobs: Sequence[FileJob], options: dict[str, Any], workers: int
         unfinished = []  # files whose worker, or another, died: the pool then fails them all
         since = time.time()
         there_before = {job.output_path for job in jobs if os.path.lexists(job.output_path)}
+        _start_the_resource_tracker()
         with _worker_pool(workers, context) as pool:
             pending = {pool.submit(_compress_job_in_worker, job, options): job for job in jobs}
             while pending:
@@ -228,6 +230,28 @@ def compress_many(jobs: Sequence[FileJob], options: dict[str, Any], workers: int
         for job in unfinished:
             done(_alone(job, _retry_options(job, options, since, there_before), context))
     return BatchSummary.of(outcomes, time.perf_counter() - started)
+
+
+def _start_the_resource_tracker() -> None:
+    """multiprocessing's resource tracker, started now, deaf to SIGHUP (closing the terminal).
+
+    The pool's first use starts it; it ignores SIGINT and SIGTERM but not SIGHUP, which killed it
+    while the workers and this process went on using it: a warning and a traceback a semaphore on
+    stderr. A signal ignored when a process starts stays ignored in it; the tracker ends once
+    this process and the workers have.
+    """
+    if os.name != "posix":  # no tracker process, and no SIGHUP
+        return
+    from multiprocessing import resource_tracker
+
+    try:
+        kept = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    except ValueError:  # not the main thread: the pool will start it
+        return
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.signal(signal.SIGHUP, kept)
 
 
 def _retry_options(job: FileJob, options: dict[str, Any], since: float, there_before: set[Path]) -> dict[str, Any]:

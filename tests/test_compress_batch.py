@@ -384,6 +384,28 @@ def _status(pid: int) -> str:
         return "State:\tZ"  # gone
 
 
+def test_a_hangup_to_the_whole_group_is_one_error_line(tmp_path):
+    """The terminal closed: SIGHUP to every process of the command. It used to kill
+    multiprocessing's resource tracker as well, and stderr got a warning and a traceback for each
+    of its semaphores."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    big = Image.open(ROOT / "images" / "china.jpg").resize((1200, 900))
+    inputs = [tmp_path / "in" / f"big{i}.png" for i in range(6)]
+    for path in inputs:
+        big.save(path)
+    process = subprocess.Popen([sys.executable, str(ROOT / "compress.py"), *map(str, inputs), "-k", "256",
+                                "--out-dir", str(tmp_path / "out"), "-j", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not any(p.suffix == ".png" for p in (tmp_path / "out").iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)  # the first file written: the pool, its workers and the tracker are all running
+    os.killpg(process.pid, signal.SIGHUP)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 129, (out, err)
+    assert err == "error: stopped by SIGHUP; no partial file left\n"
+
+
 def test_the_batch_example_in_docs_compress_md(capsys, tmp_path, monkeypatch):
     """docs/compress.md shows this run; every figure in it but the times is kept true here."""
     monkeypatch.chdir(ROOT)
