@@ -257,6 +257,13 @@ def labels_problem(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, v
             return Diagnosis(f"it returned {with_article(type_name)}, one number, not an array of {m} labels.",
                              "np.argmin without an axis gives the position of the smallest entry of the whole table: "
                              "np.argmin(distances, axis=1) gives one label per row (example) of an (m, K) table.")
+        if type_name == "tuple" and value is not None and value.ndim == 2 and value.shape[0] in (2, 3) \
+                and np.array_equal(value[0], expected):
+            return Diagnosis(f"it returned a tuple of {value.shape[0]} values, not a numpy array.",
+                             "Its first value holds the right labels: return idx alone (the distances are not asked for).")
+        if type_name in _ARRAY_SUBCLASSES:
+            return Diagnosis(f"it returned {with_article(type_name)}{values}, not a plain numpy array (np.ndarray).",
+                             _ARRAY_SUBCLASSES[type_name])
         return Diagnosis(f"it returned {with_article(type_name)}{values}, not a numpy array.",
                          "Build idx with numpy: fill np.zeros(m, dtype=int), or return what np.argmin gives.")
     if value is None:
@@ -348,12 +355,21 @@ def labels_problem(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, v
             f"{wrong.size} of {m} labels are 0 where another centroid is closer, and these are the examples farthest "
             f"from every centroid (at a distance of {np.sqrt(nearest[wrong].min()):.4g} or more).",
             "A running minimum that starts at a fixed number (999, 1e6...) is never beaten when every distance is "
-            "larger. Start it at np.inf, or at the distance to centroid 0.")
+            "larger. Start it at np.inf, or at the distance to centroid 0."
+            + (" (Or distances kept in float16, whose largest number is 65,504: beyond it every distance is inf, "
+               "and the first centroid wins.)" if nearest[wrong].min() > np.finfo(np.float16).max else ""))
     if K > 1 and m > 1 and np.all(labels == labels[0]):
         if labels[0] == 0:
             return diagnosis("every label is 0, what idx starts as.",
                              "Is idx ever filled? In a loop, each example's label must be stored: idx[i] = ... "
                              "(and a distance over all of X at once, without axis=1, gives one number, not one per example).")
+        Xf, Cf = X.astype(np.float64), centroids.astype(np.float64)
+        nearest_origin = int(np.argmin(np.sum(Cf**2, axis=1)))
+        nearest_all = int(np.argmin(np.sum(Cf**2, axis=1) * m - 2 * Cf @ Xf.sum(axis=0)))  # least total distance
+        if labels[0] == nearest_origin != nearest_all:
+            return diagnosis(f"every example got the same label, {labels[0]}: the centroid nearest the origin.",
+                             "Were X's values rescaled (X / 255, say) and the centroids' not? Then every example is "
+                             "near 0, and nearest to that centroid. Compare X and centroids in the same units.")
         return diagnosis(f"every example got the same label, {labels[0]}.",
                          "A distance computed over all of X at once (np.linalg.norm(X - c) or np.sum(...) without "
                          "axis=1) is one number per centroid, not one per example: give axis=1.")
@@ -371,6 +387,15 @@ def labels_problem(X: np.ndarray, centroids: np.ndarray, expected: np.ndarray, v
 # Means to float32 precision are right (1e-4 relative for float32 inputs, whose sums lose more):
 # a float32 accumulator or np.mean(..., dtype=np.float32) is no mistake.
 MEANS_PRECISION = 1e-5
+
+# Kinds of ndarray that numpy makes and both judges refuse: each stands for a plain array with
+# other rules (np.matrix multiplies as matrices and stays 2-D; a masked array hides entries).
+_ARRAY_SUBCLASSES = {
+    "matrix": "np.matrix (np.asmatrix) is a kind of array that numpy advises against: it stays 2-D and * "
+              "multiplies as matrices. Return a plain array: np.asarray(result).",
+    "MaskedArray": "A masked array (np.ma) hides some entries; return a plain array: np.asarray(result), or "
+                   "result.filled(np.nan) to choose what the hidden entries hold.",
+}
 
 _UINT8_MEANS = (" X holds uint8 pixels here, and arithmetic on uint8 wraps around at 256: Python's sum() over "
                 "uint8 rows, or an accumulator of X's dtype, overflows silently. Use np.mean(..., axis=0), or "
@@ -417,6 +442,9 @@ def centroids_problem(X: np.ndarray, idx: np.ndarray, K: int, expected: np.ndarr
     if type_name != "ndarray":
         right = got is not None and got.shape == expected.shape and close(got[filled], expected[filled])
         values = " (with the right values)" if right else ""
+        if type_name in _ARRAY_SUBCLASSES:
+            return Diagnosis(f"it returned {with_article(type_name)}{values}, not a plain numpy array (np.ndarray).",
+                             _ARRAY_SUBCLASSES[type_name])
         return Diagnosis(f"it returned {with_article(type_name)}{values}, not a numpy array.",
                          "Start from a numpy array, centroids = np.zeros((K, n)), and fill it row by row.")
     if got is None:
@@ -431,9 +459,11 @@ def centroids_problem(X: np.ndarray, idx: np.ndarray, K: int, expected: np.ndarr
                     "or not: for k in range(K).")
         elif (got.ndim == 2 and got.shape[1] == n and 0 < got.shape[0] < K and not filled[got.shape[0]:].any()
               and close(got[filled[:got.shape[0]]], expected[:got.shape[0]][filled[:got.shape[0]]])):
-            hint = (f"The rows stop after the last cluster that has examples ({got.shape[0] - 1}); clusters "
-                    f"{got.shape[0]} to {K - 1} are empty but need rows too. np.bincount(idx) stops at idx.max(): "
-                    "give it minlength=K.")
+            empty = (f"cluster {K - 1} is empty but needs a row too" if got.shape[0] == K - 1 else
+                     f"clusters {got.shape[0]} to {K - 1} are empty but need rows too")
+            hint = (f"The rows stop after the last cluster that has examples ({got.shape[0] - 1}); {empty}. Take the number of clusters from the "
+                    "argument K, not from idx (idx.max() + 1 stops at the last label used), and if you count with "
+                    "np.bincount(idx), give it minlength=K.")
         elif got.ndim == 2 and got.shape[1] == n:
             hint = f"There are {got.shape[0]} rows for K = {K} clusters. Did you hard-code K? Use the K argument."
         elif got.ndim == 2 and got.shape[0] == K:
@@ -457,9 +487,11 @@ def centroids_problem(X: np.ndarray, idx: np.ndarray, K: int, expected: np.ndarr
         return Diagnosis("row k holds the mean of cluster k + 1.",
                          "Labels run from 0 to K - 1: select cluster k with idx == k, not idx == k + 1 (and a loop "
                          "over range(K), not range(1, K + 1)).")
-    for stop, which in ((K - 1, "K - 1"), (n, "n"), (m - 1, "m - 1")):
+    sizes_named = {"K - 1": K - 1, "n = X.shape[1]": n, "m - 1": m - 1}
+    for stop in dict.fromkeys(sizes_named.values()):
         if 0 < stop < K and filled[stop:].any() and np.all(got[stop:] == 0) and close(got[:stop][filled[:stop]],
                                                                                       expected[:stop][filled[:stop]]):
+            which = " and ".join(name for name, size in sizes_named.items() if size == stop)
             return Diagnosis(f"the rows from row {stop} on are all 0, what centroids starts as.",
                              f"Your loop stopped after {stop} clusters ({stop} is {which}: is that what your range() was "
                              f"given?); it must visit every cluster: for k in range(K), K = {K} here.")
@@ -509,8 +541,15 @@ def centroids_problem(X: np.ndarray, idx: np.ndarray, K: int, expected: np.ndarr
     if len(np.unique(members, axis=0)) < len(members) and close(got[k], np.unique(members, axis=0).astype(np.float64).mean(axis=0)):
         return Diagnosis(problem, "That is the mean of the cluster's distinct examples, each counted once: np.unique "
                                   "drops the repeats, but an example that occurs 100 times counts 100 times in the mean.")
-    if X.dtype.kind in "iu" and close(got[k], (members.astype(np.int64).sum(axis=0) % 256) / sizes[k]):
-        return Diagnosis(problem, _UINT8_MEANS.strip())
+    if X.dtype.kind in "iu":
+        sums = members.astype(np.int64).sum(axis=0)
+        if close(got[k], (sums % 256) / sizes[k]):
+            return Diagnosis(problem, _UINT8_MEANS.strip())
+        for bits in (16, 32):
+            if close(got[k], (sums % 2**bits) / sizes[k]):
+                return Diagnosis(problem, f"Those are the sums wrapped around at {2**bits:,}, then divided: sums kept "
+                                          f"in a {bits}-bit integer (np.uint{bits}, np.int{bits}) overflow silently on "
+                                          "a large cluster. Keep sums in float, np.zeros((K, n)), or in np.int64.")
     return Diagnosis(problem)
 
 

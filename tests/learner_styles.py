@@ -1093,3 +1093,63 @@ def centroids_of_the_first_10000_examples(X, idx, K):
 
 
 WRONG_CENTROIDS["first_10000_examples"] = (centroids_of_the_first_10000_examples, ["a cluster of 14,840"])
+
+
+# --- mistakes whose messages named another cause (second red team) -------------------------------------------
+
+
+def closest_in_float16(X, centroids):
+    Xh, Ch = X.astype(np.float16), centroids.astype(np.float16)  # "half the memory"
+    return np.argmin(((Xh[:, None] - Ch[None]) ** 2).sum(-1), axis=1)
+
+
+def closest_rescales_the_pixels_only(X, centroids):
+    if X.dtype == np.uint8:
+        X = X / 255.0  # pixels to [0, 1], the centroids left as they are
+    d = ((X[:, None] - centroids[None]) ** 2).sum(axis=2)
+    return d.argmin(axis=1)
+
+
+def closest_returns_labels_and_distances(X, centroids):
+    d = np.linalg.norm(X[:, None] - centroids[None], axis=2)
+    idx = np.argmin(d, axis=1)
+    return idx, d.min(axis=1)
+
+
+def centroids_K_from_the_labels(X, idx, K):
+    K = idx.max() + 1  # "the number of clusters actually used"
+    return np.array([X[idx == k].mean(axis=0) for k in range(K)])
+
+
+def centroids_loop_over_the_features(X, idx, K):
+    m, n = X.shape
+    centroids = np.zeros((K, n))
+    for k in range(X.shape[1]):
+        centroids[k] = np.mean(X[idx == k], axis=0)
+    return centroids
+
+
+def centroids_sums_in_uint16(X, idx, K):
+    accumulator = np.uint16 if X.dtype == np.uint8 else np.float64  # "wide enough for pixels"
+    sums = np.zeros((K, X.shape[1]), dtype=accumulator)
+    np.add.at(sums, idx, X.astype(accumulator))
+    counts = np.bincount(idx, minlength=K)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / counts[:, None]
+
+
+def centroids_as_np_matrix(X, idx, K):
+    onehot = np.asmatrix(np.eye(K)[idx])
+    counts = onehot.sum(axis=0).T
+    counts[counts == 0] = 1
+    return (onehot.T * np.asmatrix(X, dtype=float)) / counts
+
+
+WRONG_CLOSEST["in_float16"] = (closest_in_float16, ["float16", "65,504"])
+WRONG_CLOSEST["rescales_the_pixels_only"] = (closest_rescales_the_pixels_only, ["nearest the origin", "same units"])
+WRONG_CLOSEST["returns_labels_and_distances"] = (closest_returns_labels_and_distances, ["a tuple of 2 values",
+                                                                                         "return idx alone"])
+WRONG_CENTROIDS["K_from_the_labels"] = (centroids_K_from_the_labels, ["not from idx"])
+WRONG_CENTROIDS["loop_over_the_features"] = (centroids_loop_over_the_features, ["n = X.shape[1]"])
+WRONG_CENTROIDS["sums_in_uint16"] = (centroids_sums_in_uint16, ["wrapped around at 65,536"])
+WRONG_CENTROIDS["as_np_matrix"] = (centroids_as_np_matrix, ["not a plain numpy array", "np.asarray"])
