@@ -533,8 +533,12 @@ def _call(func, name, case, argnames):
             f"This is an error inside your function (its traceback is above), on the check "
             f"'{case['name']}' with input:\n" + _show_inputs(inputs) + hint
         ) from exc
+    reshaped = []  # inputs with the same numbers in another shape or dtype: X.shape = ... in place
     for arg, value in inputs.items():
         if isinstance(value, np.ndarray) and not np.array_equal(value, case[arg], equal_nan=True):
+            if value.tobytes() == np.ascontiguousarray(case[arg]).tobytes():
+                reshaped.append(arg)
+                continue
             before, after = _show(case[arg], "Before: "), _show(value, "After:  ")
             if before[len("Before: "):] == after[len("After:  "):] and value.shape == case[arg].shape:
                 # Printed alike: a value changed and changed back (x -= c; x += c) differs in its last digits.
@@ -547,7 +551,44 @@ def _call(func, name, case, argnames):
                 f"Leave the inputs as they are: write results into a new array "
                 f"(e.g. `diff = X - mu`, not `X -= mu`)."
             )
+    if reshaped:
+        _judge_reshaped(func, name, case, inputs, result, reshaped)
     return result, inputs
+
+
+_NOTES = []  # said after the success line of the test running (a function that reshaped its inputs)
+
+
+def _judge_reshaped(func, name, case, inputs, result, reshaped) -> None:
+    """An input left with its numbers in another shape or dtype (``idx.shape = (-1, 1)``), as the grader judges it.
+
+    The grader cannot see an array's shape in the learner's process; it calls the function again
+    with the same array objects, and a function that cannot take what it left fails there. So
+    here: wrong or an error on the same arrays fails; right again passes, with a note, since the
+    caller's array is changed all the same.
+    """
+    arg = reshaped[0]
+    before, after = case[arg], inputs[arg]
+    became = (f"shape went from {before.shape} to {after.shape}" if after.shape != before.shape
+              else f"dtype went from {before.dtype} to {after.dtype}")
+    how = (f"`{arg}.shape = ...` (or `.dtype = ...`) changes the caller's array. Make a new one instead: "
+           f"`{arg} = {arg}.reshape(...)`.")
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(_Discard()):
+            warnings.simplefilter("ignore")
+            again = func(*inputs.values())
+    except Exception as exc:
+        raise CheckFailed(f"{name} changed its input `{arg}` in place (check '{case['name']}'): its {became}, and "
+                          f"called again with the same arrays, as a notebook passes them, it raised "
+                          f"{type(exc).__name__}: {exc}\n{how}") from exc
+    first, second = describe_result(result)[1], describe_result(again)[1]
+    if first is None or second is None or first.shape != second.shape or not np.array_equal(first, second, equal_nan=True):
+        raise CheckFailed(f"{name} changed its input `{arg}` in place (check '{case['name']}'): its {became}, and "
+                          f"called again with the same arrays, as a notebook passes them, it gave another result.\n{how}")
+    note = (f"Note: {name} changed its input `{arg}` in place: its {became}. The grader passes it, since called "
+            f"again with the same arrays it is still right, but in your notebook the caller's {arg} is changed. {how}")
+    if note not in _NOTES:
+        _NOTES.append(note)
 
 
 def _failure(name, case, inputs, got, diagnosis) -> CheckFailed:
@@ -583,6 +624,7 @@ def find_closest_centroids_test(target) -> None:
     """
     name = "find_closest_centroids"
     _refuse_borrowed(name, target)
+    _NOTES.clear()
     failed = []  # (case, inputs, result, its value as an array): every case that gives wrong labels
     for case in _CLOSEST_CASES:
         try:
@@ -603,7 +645,7 @@ def find_closest_centroids_test(target) -> None:
                                                                type_name, case.get("ties", False), recognised=kinds))
     notes = _timing_notes(name, target, "Hint 3 loops over the K centroids instead, and Hint 4 over nothing.")  # raises CheckFailed if the grader could not finish its tests
     print(f"All {len(_CLOSEST_CASES)} checks passed: {name} is correct on every test case.")
-    for note in notes:
+    for note in _NOTES + notes:
         print(note)
 
 
@@ -625,6 +667,7 @@ def compute_centroids_test(target) -> None:
     """
     name = "compute_centroids"
     _refuse_borrowed(name, target)
+    _NOTES.clear()
     for case in _CENTROID_CASES:
         got, inputs = _call(target, name, case, ("X", "idx", "K"))
         type_name, value = describe_result(got)
@@ -633,7 +676,7 @@ def compute_centroids_test(target) -> None:
             raise _failure(name, case, inputs, got, diagnosis)
     notes = _timing_notes(name, target, "Hint 2 loops over the K clusters instead, and Hint 3 over nothing.")  # raises CheckFailed if the grader could not finish its tests
     print(f"All {len(_CENTROID_CASES)} checks passed: {name} is correct on every test case.")
-    for note in notes:
+    for note in _NOTES + notes:
         print(note)
 
 

@@ -1153,3 +1153,37 @@ WRONG_CENTROIDS["K_from_the_labels"] = (centroids_K_from_the_labels, ["not from 
 WRONG_CENTROIDS["loop_over_the_features"] = (centroids_loop_over_the_features, ["n = X.shape[1]"])
 WRONG_CENTROIDS["sums_in_uint16"] = (centroids_sums_in_uint16, ["wrapped around at 65,536"])
 WRONG_CENTROIDS["as_np_matrix"] = (centroids_as_np_matrix, ["not a plain numpy array", "np.asarray"])
+
+
+# The caller's arrays reshaped in place, in a way the function's next call cannot take: both judges
+# call it again with the same array objects, which the first call left reshaped, and it fails.
+def closest_centroids_reshaped_in_place(X, centroids):
+    K, n = centroids.shape
+    centroids.shape = (1, K, n)
+    d = ((X[:, None, :] - centroids) ** 2).sum(axis=2)
+    return np.argmin(d, axis=1)
+
+
+def closest_X_reshaped_in_place(X, centroids):
+    X.shape = (X.shape[0], 1, X.shape[1])
+    d = np.sum((X - centroids) ** 2, axis=-1)
+    return d.argmin(axis=1)
+
+
+WRONG_CLOSEST["centroids_reshaped_in_place"] = (closest_centroids_reshaped_in_place, ["changed its input `centroids`",
+                                                                                        "changes the caller's array"])
+WRONG_CLOSEST["X_reshaped_in_place"] = (closest_X_reshaped_in_place, ["changed its input `X`",
+                                                                        "changes the caller's array"])
+
+
+# Right, and its second call on the same arrays is right too, though the first left idx reshaped:
+# the grader cannot see it, so it passes both judges, and the public test's note says what it did.
+def centroids_idx_reshaped_in_place(X, idx, K):
+    idx.shape = (-1, 1)
+    onehot = (idx == np.arange(K)).astype(float)
+    counts = onehot.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (onehot.T @ X) / counts[:, None]
+
+
+CORRECT_CENTROIDS.append(centroids_idx_reshaped_in_place)

@@ -35,7 +35,9 @@ def _run(impl, case) -> Outcome:
             value = impl(*args)
     except Exception as exc:
         return Outcome("raised", error=f"{type(exc).__name__}: {exc}")
-    changed = [name for name, a, b in zip(("X", "second"), args, case) if isinstance(b, np.ndarray) and not np.array_equal(a, b)]
+    # As the grader sees them: the bytes in the shared memory (a view's shape is the learner's own).
+    changed = [name for name, a, b in zip(("X", "second"), args, case)
+               if isinstance(b, np.ndarray) and a.tobytes() != np.ascontiguousarray(b).tobytes()]
     array = np.asarray(value) if isinstance(value, (np.ndarray, list, tuple)) else None
     return Outcome("returned", value=array, type=type(value).__name__, changed=changed)
 

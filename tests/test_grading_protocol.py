@@ -138,3 +138,28 @@ def test_the_learner_namespace_has_display_and_numpys_default_print_options(publ
         assert np.array_equal(outcome.value, np.argmin(((X[:, None] - C[None]) ** 2).sum(2), axis=1))
     finally:
         session.stop()
+
+
+# Reshapes the caller's array in place: right the first time, and the arrays it was given are left
+# (m, 1, n), which its next call on them cannot take.
+RESHAPES_X_IN_PLACE = """
+X.shape = (X.shape[0], 1, X.shape[1])
+idx = np.sum((X - centroids) ** 2, axis=-1).argmin(axis=1)
+"""
+
+
+def test_a_second_call_gets_the_same_array_objects(public_dir, tmp_path):
+    """What the first call did to the arrays themselves (not to their memory) is there in the second:
+    how the grader's "unchanged" test sees a function that reshapes its inputs in place."""
+    session = _session(RESHAPES_X_IN_PLACE, Isolation(False, "process isolation"), public_dir, tmp_path)
+    try:
+        X, C = np.random.default_rng(0).random((50, 3)), np.random.default_rng(1).random((4, 3))
+        right = np.argmin(((X[:, None] - C[None]) ** 2).sum(2), axis=1)
+        first = session.call("find_closest_centroids", (X, C), 10)
+        assert first.kind == "returned" and np.array_equal(first.value, right) and not first.changed
+        again = session.call("find_closest_centroids", (X, C), 10, again=True)
+        assert again.kind == "raised" and "ValueError" in again.error  # X.shape = (50, 1, 1): cannot reshape
+        fresh = session.call("find_closest_centroids", (X, C), 10)  # new views: right again
+        assert fresh.kind == "returned" and np.array_equal(fresh.value, right)
+    finally:
+        session.stop()

@@ -20,7 +20,7 @@ import pytest
 
 import public_tests as pt
 from learner_styles import (CORRECT_CENTROIDS, CORRECT_CLOSEST, SLOW_CENTROIDS, SLOW_CLOSEST, WRONG_CENTROIDS,
-                            WRONG_CLOSEST)
+                            WRONG_CLOSEST, centroids_idx_reshaped_in_place)
 from public_tests import compute_centroids_test, find_closest_centroids_test
 
 # ---------------------------------------------------------------------------------------------
@@ -129,7 +129,8 @@ def test_wrong_find_closest_centroids_is_caught_with_a_helpful_message(mistake):
     for word in words:
         assert word in message, f"{mistake}: {word!r} missing from:\n{message}"
     assert "find_closest_centroids" in message
-    if mistake not in ("not_implemented", "modifies_X_in_place", "scales_centroids_and_back", "scikit_learn", "scipy"):
+    if mistake not in ("not_implemented", "modifies_X_in_place", "scales_centroids_and_back", "scikit_learn", "scipy",
+                       "centroids_reshaped_in_place", "X_reshaped_in_place"):
         assert "X = " in message  # the input is shown
 
 
@@ -265,6 +266,10 @@ def test_every_right_function_passes_with_a_speed_note_exactly_when_it_loops_ove
     lines = out.splitlines()
     success = next(i for i, line in enumerate(lines) if line.startswith(f"All {len(cases)} checks passed"))
     notes = lines[success + 1:]  # what the function printed itself comes before
+    function = "find_closest_centroids" if test is find_closest_centroids_test else "compute_centroids"
+    in_place = [note for note in notes if note.startswith(f"Note: {function} changed its input")]
+    assert bool(in_place) == (impl is centroids_idx_reshaped_in_place), in_place  # right, but idx left reshaped
+    notes = [note for note in notes if note not in in_place]
     if slow:  # too slow, or at the limit (a loop that appends every example to a list): a note either way
         assert len(notes) == 1, notes
         note = notes[0]

@@ -128,7 +128,7 @@ class Session:
         """Processor seconds the running learner process has used so far (see :meth:`call`'s ``since``)."""
         return self.process.cpu_seconds()
 
-    def call(self, function: str, case: tuple, timeout: float, since: float | None = None) -> Outcome:
+    def call(self, function: str, case: tuple, timeout: float, since: float | None = None, again: bool = False) -> Outcome:
         """Call the learner's function once on one case in the running process.
 
         Parameters
@@ -142,6 +142,9 @@ class Session:
         since : float, optional
             A reading of :meth:`cpu_seconds` to time the call from (default: just before it), so
             that what the learner's threads did meanwhile counts as the call's.
+        again : bool, optional
+            Pass the very array objects of the call before (its case again, written afresh): a
+            function that reshaped them in place (``X.shape = ...``) meets what it left.
 
         Raises
         ------
@@ -149,7 +152,8 @@ class Session:
             The process has then been stopped: :meth:`start` again before the next call.
         """
         args = self.exchange.put(ARGUMENT_NAMES[function], case)
-        request = {"op": "call", "function": function, "args": args, "result": self.exchange.result_offset}
+        request = {"op": "call", "function": function, "args": args, "result": self.exchange.result_offset,
+                   "again": again}
         try:
             before = self.process.cpu_seconds() if since is None else since
             # Stopped from its reply to the next request (LearnerProcess.request): no thread of the

@@ -47,7 +47,7 @@ from grading import settings
 from grading.grade.learner_session import LearnerCrashed, LearnerTimeout, Session
 from grading.grade.similarity import fingerprint
 from grading.grade.submission import Extraction, InvalidSubmission, extract, read_submission
-from grading.hidden_tests.checks import assess, describe_inputs, judge_speed, speed_timeout
+from grading.hidden_tests.checks import assess, describe_inputs, judge_speed, reshaped_in_place, speed_timeout
 from grading.hidden_tests.suite import TIMING_BUDGET, PreparedTest, input_bytes, reference_thread_seconds
 from grading.instructor_notebook import GRADED_FUNCTIONS
 from grading.sandbox.learner_process import Isolation
@@ -207,8 +207,11 @@ def _run_test(session: Session, prepared: PreparedTest, timeout: float, cut_by_d
         return TestResult(test.id, test.function, test.title, points, prepared.max_points, passed, message, problem,
                           mistake)
 
+    calls = [(case, expected, False) for case, expected in zip(prepared.cases, prepared.expected)]
+    if test.check == "unchanged":  # each case twice, the second time on the same array objects
+        calls = [call for case, expected, _ in calls for call in ((case, expected, False), (case, expected, True))]
     started = time.monotonic()
-    for number, (case, expected) in enumerate(zip(prepared.cases, prepared.expected)):
+    for number, (case, expected, again) in enumerate(calls):
         if speed and number and time.monotonic() - started > TIMING_BUDGET:
             break
         try:
@@ -216,7 +219,7 @@ def _run_test(session: Session, prepared: PreparedTest, timeout: float, cut_by_d
             if speed:  # the learner's clock starts first: its threads get no free time while the reference runs
                 since = session.cpu_seconds()
                 reference_seconds.append(reference_thread_seconds(prepared.reference, case))
-            outcome = session.call(test.function, case, max(0.0, deadline - time.monotonic()), since)
+            outcome = session.call(test.function, case, max(0.0, deadline - time.monotonic()), since, again)
         except LearnerTimeout:
             if speed and not cut_by_deadline:
                 return result(False, speed_timeout(test.function, timeout, reference_seconds[-1], settings.SPEED_MAX_RATIO),
@@ -229,6 +232,8 @@ def _run_test(session: Session, prepared: PreparedTest, timeout: float, cut_by_d
                 f"The process running {test.function} {crash}, on {describe_inputs(test.function, case)}. "
                 "No result, so no points for this test."), Problem.CRASH, "crashed")
         verdict = assess(test.check, test.function, case, expected, outcome)
+        if verdict and again:
+            return result(False, reshaped_in_place(test.function, verdict[0]), mistake="changed its input in place")
         if verdict:
             return result(False, verdict[0], mistake=verdict[1])
         learner_seconds.append(outcome.seconds)

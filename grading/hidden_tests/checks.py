@@ -18,7 +18,8 @@ import numpy as np
 from course.mistakes import centroids_problem, labels_problem
 from grading.instructor_notebook import ARGUMENT_NAMES
 
-__all__ = ["Outcome", "assess", "describe_inputs", "judge", "judge_speed", "mistake_name", "speed_timeout"]
+__all__ = ["Outcome", "assess", "describe_inputs", "judge", "judge_speed", "mistake_name", "reshaped_in_place",
+           "speed_timeout"]
 
 # What a failed speed test advises, whether it finished too slowly or was stopped at its time cap.
 SPEED_HINT = (
@@ -139,6 +140,18 @@ def assess(check: str, function: str, args: tuple, expected: np.ndarray, outcome
                 "as they are: compute into new arrays (`diff = X - mu`, not `X -= mu`; `np.sort(idx)`, not `idx.sort()`).",
                 "changed its input in place")
     return None
+
+
+def reshaped_in_place(function: str, failure: str) -> str:
+    """The message for a function right on a case and wrong on it again, given the same arrays.
+
+    Nothing in the shared memory changed, so the first call changed the array objects themselves:
+    their shape or dtype (``X.shape = ...``), which in a notebook changes the caller's arrays.
+    """
+    return (f"{function} is right on a case, then wrong on it called again with the same arrays, as a notebook "
+            f"passes them: {failure} The first call changed its inputs' shape or dtype in place (`X.shape = ...`, "
+            "`idx.shape = (-1, 1)`): that changes the caller's arrays. Reshape a new view instead: "
+            "`X = X.reshape(...)`.")
 
 
 def judge_speed(seconds: list[float], reference_seconds: list[float], max_ratio: float) -> tuple[bool, str]:

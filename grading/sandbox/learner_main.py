@@ -25,8 +25,9 @@ shared memory file EXCHANGE_FD (:mod:`grading.sandbox.exchange`), never pickled.
     instructor left out) fail to import with the message ``why``, runs each import, then each cell one top-level statement at a time, so
     that an error in one statement does not stop the definitions after it. Replies
     ``{"problems": [{"where", "error"}]}``.
-``{"op": "call", "function": name, "args": [{"name", "offset", "dtype", "shape"} | {"name", "int"}], "result": OFFSET}``
-    Calls the function once on arrays that are views of the shared memory, under numpy's default
+``{"op": "call", "function": name, "args": [{"name", "offset", "dtype", "shape"} | {"name", "int"}], "result": OFFSET, "again": bool}``
+    Calls the function once on arrays that are views of the shared memory (with ``again``, the
+    very array objects of the call before, as a notebook passes its own arrays again), under numpy's default
     print options (what a cell set with ``np.set_printoptions`` does not reach the call, as it
     does not in public_tests.py's timing: formatting what the learner prints costs the same
     there and here). Replies
@@ -138,6 +139,7 @@ class Learner:
 
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": _display}
         self.print_options = np.get_printoptions()  # numpy's defaults: no learner code has run yet
+        self.inputs: tuple[str, list] | None = None  # the last call's function and arguments
         self.labels: set[str] = set()
         self.exchange = exchange
 
@@ -170,17 +172,21 @@ class Learner:
                     problems.append({"where": where, "error": _error(exc)})
         return {"problems": problems}
 
-    def call(self, function: str, args: list[dict], result_offset: int) -> dict:
+    def call(self, function: str, args: list[dict], result_offset: int, again: bool = False) -> dict:
         import numpy as np
 
         target = self.namespace.get(function)
         if not callable(target):
             return {"kind": "undefined"}
-        inputs = [
-            np.ndarray(tuple(arg["shape"]), dtype=np.dtype(arg["dtype"]), buffer=self.exchange, offset=arg["offset"])
-            if "offset" in arg else arg["int"]
-            for arg in args
-        ]
+        if again and self.inputs is not None and self.inputs[0] == function:
+            inputs = self.inputs[1]  # whatever the last call did to them (X.shape = ...) stays
+        else:
+            inputs = [
+                np.ndarray(tuple(arg["shape"]), dtype=np.dtype(arg["dtype"]), buffer=self.exchange, offset=arg["offset"])
+                if "offset" in arg else arg["int"]
+                for arg in args
+            ]
+            self.inputs = (function, inputs)
         try:
             with np.printoptions(**self.print_options):
                 value = target(*inputs)
@@ -233,7 +239,7 @@ def main(argv: list[str]) -> int:
         if request["op"] == "define":
             reply = learner.define(request["imports"], request["cells"], request["unavailable"])
         elif request["op"] == "call":
-            reply = learner.call(request["function"], request["args"], request["result"])
+            reply = learner.call(request["function"], request["args"], request["result"], bool(request.get("again")))
         else:
             reply = {"error": f"unknown op {request['op']!r}"}
         replies.write(json.dumps(reply).encode("utf-8") + b"\n")
