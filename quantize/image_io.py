@@ -18,11 +18,13 @@ lossless.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
 import stat
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,6 +79,27 @@ class _Opened:
     sixteen_bit_samples: bool  # read from 16 bits a sample into an 8-bit mode
 
 
+@contextlib.contextmanager
+def _c_libraries_quiet() -> Iterator[None]:
+    """What the decoders' C libraries write to stderr themselves (libtiff: "Using code not yet in
+    table."), thrown away: a damaged file gets one line, and Pillow's exception says what it is."""
+    try:
+        kept = os.dup(2)
+    except OSError:  # no stderr to keep quiet
+        yield
+        return
+    try:
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(quiet, 2)
+        finally:
+            os.close(quiet)
+        yield
+    finally:
+        os.dup2(kept, 2)
+        os.close(kept)
+
+
 def _open(source: str | os.PathLike | io.BytesIO, name: str) -> _Opened:
     """Decode ``source`` with Pillow, turning every failure into an :class:`ImageReadError` naming ``name``."""
     try:
@@ -86,7 +109,7 @@ def _open(source: str | os.PathLike | io.BytesIO, name: str) -> _Opened:
             # of a decompression bomb: treat it as one.
             warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source) as img:
+            with _c_libraries_quiet(), Image.open(source) as img:
                 frames = _frames(img)
                 raw_modes = [tile.args if isinstance(tile.args, str) else (tile.args or ("",))[0] for tile in img.tile]
                 sixteen_raw = any(_SIXTEEN_BIT_SAMPLES.search(str(m)) for m in raw_modes)

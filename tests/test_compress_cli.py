@@ -336,6 +336,19 @@ def test_a_figure_format_whose_tool_is_missing_is_one_error_line(photo):
     assert sorted(p.name for p in photo.parent.iterdir()) == ["cat.png"]
 
 
+def test_what_libtiff_writes_itself_adds_no_line(tmp_path):
+    """A damaged LZW TIFF: libtiff wrote "Using code not yet in table." to stderr above the error line."""
+    buffer = io.BytesIO()
+    Image.linear_gradient("L").resize((64, 64)).convert("RGB").save(buffer, "TIFF", compression="tiff_lzw")
+    data = bytearray(buffer.getvalue())
+    data[8:40] = b"\xff" * 32  # the start of the strip
+    damaged = tmp_path / "damaged.tif"
+    damaged.write_bytes(bytes(data))
+    done = subprocess.run([sys.executable, str(ROOT / "compress.py"), str(damaged), "-o", str(tmp_path / "x.png")],
+                          capture_output=True, text=True, timeout=60)
+    assert_one_error_line(done.returncode, done.stderr, "damaged.tif", "truncated or corrupt image")
+
+
 def test_standard_input_that_is_not_an_image(photo):
     done = subprocess.run([sys.executable, str(ROOT / "compress.py"), "-"], input=b"hello",
                           capture_output=True, timeout=60)
