@@ -17,12 +17,33 @@ input (``--skip-if-larger``) with status 98 and a ``skipped:`` line; a PSNR targ
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
 import os
-import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
+import signal
+
+
+def _stopped_while_starting(signum: int, frame: object) -> None:
+    """A stop signal before :func:`main` took over: nothing has been read or written yet."""
+    what = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+    os.write(2, f"error: {what} while starting; nothing written\n".encode())
+    os._exit(128 + signum)
+
+
+def _stop_quietly_while_starting() -> None:
+    """Until :func:`main` starts: Ctrl-C, SIGTERM and SIGHUP end the command with one line, not a
+    traceback from the middle of an import (or, for SIGTERM and SIGHUP, no line at all)."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stopped_while_starting)
+
+
+if __name__ == "__main__":
+    _stop_quietly_while_starting()  # first: even the imports below take tens of milliseconds
+
+import argparse  # noqa: E402
+import importlib.util  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 if __name__ == "__main__":
     # No transparent huge pages for numpy's large arrays: where the kernel compacts memory for
@@ -226,9 +247,24 @@ def _compress_many(args: argparse.Namespace) -> int:
     return EXIT_NOT_SMALLER if summary.not_smaller else 0
 
 
+def _signals_as_usual() -> None:
+    """Undo :func:`_stop_quietly_while_starting`: Ctrl-C raises KeyboardInterrupt again, and the
+    work's own handlers (:func:`raising_on_termination`) take SIGTERM and SIGHUP."""
+    if signal.getsignal(signal.SIGINT) is _stopped_while_starting:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is _stopped_while_starting:
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
-    args = _parser().parse_args(argv)
+    _signals_as_usual()
+    try:
+        args = _parser().parse_args(argv)
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     try:
         with raising_on_termination():
             _check_arguments(args)

@@ -349,6 +349,34 @@ def test_what_libtiff_writes_itself_adds_no_line(tmp_path):
     assert_one_error_line(done.returncode, done.stderr, "damaged.tif", "truncated or corrupt image")
 
 
+@pytest.mark.parametrize("signame, status, words", [("SIGINT", 130, "interrupted while starting"),
+                                                    ("SIGTERM", 143, "stopped by SIGTERM while starting")])
+def test_a_stop_while_the_command_starts_is_one_line(signame, status, words):
+    """A stop before main() takes over (the imports take tens of milliseconds): Ctrl-C gave a
+    traceback from inside an import, SIGTERM no line at all. The signal is sent where it would
+    arrive, after compress.py's first lines and before main()."""
+    code = ("import os, signal, sys; sys.argv = ['compress.py']; import compress; compress._stop_quietly_while_starting(); "
+            f"os.kill(os.getpid(), signal.{signame}); import time; time.sleep(10); print('not stopped')")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr, done.stdout) == (status, f"error: {words}; nothing written\n", "")
+
+
+def test_main_takes_the_signals_back(capsys):
+    import signal
+
+    import compress
+
+    kept = {name: signal.getsignal(getattr(signal, name)) for name in ("SIGINT", "SIGTERM", "SIGHUP")}
+    try:
+        compress._stop_quietly_while_starting()
+        assert run_main(capsys, "--colours", "0", "x.png")[0] == 2  # any run: main() starts by taking them back
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert signal.getsignal(signal.SIGTERM) == signal.getsignal(signal.SIGHUP) == signal.SIG_DFL
+    finally:
+        for name, handler in kept.items():
+            signal.signal(getattr(signal, name), handler)
+
+
 def test_standard_input_that_is_not_an_image(photo):
     done = subprocess.run([sys.executable, str(ROOT / "compress.py"), "-"], input=b"hello",
                           capture_output=True, timeout=60)
