@@ -302,16 +302,25 @@ def test_compress_many_reports_each_outcome_as_it_arrives(photos, tmp_path):
     assert summary.files == summary.written == 2 and summary.failed == 0
 
 
-def test_sigterm_stops_every_worker_and_leaves_no_partial_file(tmp_path):
-    """SIGTERM to the command while two workers compress: files already written stay, none is partial."""
+# Two workers at K = 256 on 1-megapixel photos: each file takes a while, so a signal finds them at work.
+_BATCH_OF_BIG_PHOTOS = [sys.executable, str(ROOT / "compress.py"), "-k", "256", "-j", "2"]
+
+
+def _big_photos(tmp_path: Path, count: int) -> list[Path]:
+    """``count`` copies of china.jpg at 1200 x 900 in tmp_path/in as PNGs, and an empty tmp_path/out."""
     (tmp_path / "in").mkdir()
     (tmp_path / "out").mkdir()
     big = Image.open(ROOT / "images" / "china.jpg").resize((1200, 900))
-    inputs = [tmp_path / "in" / f"big{i}.png" for i in range(8)]
+    inputs = [tmp_path / "in" / f"big{i}.png" for i in range(count)]
     for path in inputs:
         big.save(path)
-    process = subprocess.Popen([sys.executable, str(ROOT / "compress.py"), *map(str, inputs), "-k", "256",
-                                "--out-dir", str(tmp_path / "out"), "-j", "2"],
+    return inputs
+
+
+def test_sigterm_stops_every_worker_and_leaves_no_partial_file(tmp_path):
+    """SIGTERM to the command while two workers compress: files already written stay, none is partial."""
+    inputs = _big_photos(tmp_path, 8)
+    process = subprocess.Popen([*_BATCH_OF_BIG_PHOTOS, *map(str, inputs), "--out-dir", str(tmp_path / "out")],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not any(p.suffix == ".png" for p in (tmp_path / "out").iterdir()) and time.monotonic() < deadline:
@@ -338,14 +347,8 @@ def test_sigterm_stops_every_worker_and_leaves_no_partial_file(tmp_path):
 def test_the_workers_end_with_the_command_killed_outright(tmp_path):
     """SIGKILL to the command (no handler runs): its workers used to go on, and write the files they
     held; now they end with it, and nothing is written after it."""
-    (tmp_path / "in").mkdir()
-    (tmp_path / "out").mkdir()
-    big = Image.open(ROOT / "images" / "china.jpg").resize((1200, 900))
-    inputs = [tmp_path / "in" / f"big{i}.png" for i in range(6)]
-    for path in inputs:
-        big.save(path)
-    process = subprocess.Popen([sys.executable, str(ROOT / "compress.py"), *map(str, inputs), "-k", "256",
-                                "--out-dir", str(tmp_path / "out"), "-j", "2"],
+    inputs = _big_photos(tmp_path, 6)
+    process = subprocess.Popen([*_BATCH_OF_BIG_PHOTOS, *map(str, inputs), "--out-dir", str(tmp_path / "out")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def workers() -> list[int]:
@@ -388,14 +391,8 @@ def test_a_hangup_to_the_whole_group_is_one_error_line(tmp_path):
     """The terminal closed: SIGHUP to every process of the command. It used to kill
     multiprocessing's resource tracker as well, and stderr got a warning and a traceback for each
     of its semaphores."""
-    (tmp_path / "in").mkdir()
-    (tmp_path / "out").mkdir()
-    big = Image.open(ROOT / "images" / "china.jpg").resize((1200, 900))
-    inputs = [tmp_path / "in" / f"big{i}.png" for i in range(6)]
-    for path in inputs:
-        big.save(path)
-    process = subprocess.Popen([sys.executable, str(ROOT / "compress.py"), *map(str, inputs), "-k", "256",
-                                "--out-dir", str(tmp_path / "out"), "-j", "2"],
+    inputs = _big_photos(tmp_path, 6)
+    process = subprocess.Popen([*_BATCH_OF_BIG_PHOTOS, *map(str, inputs), "--out-dir", str(tmp_path / "out")],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 60
     while not any(p.suffix == ".png" for p in (tmp_path / "out").iterdir()) and time.monotonic() < deadline:
