@@ -510,7 +510,18 @@ def _call(func, name, case, argnames):
     """
     inputs = {arg: np.array(case[arg]) if isinstance(case[arg], np.ndarray) else case[arg] for arg in argnames}
     try:
-        result = func(*inputs.values())
+        if len(case["X"]) >= LARGE_CASE:
+            with _stopped_after(TEST_SECONDS):
+                result = func(*inputs.values())
+        else:
+            result = func(*inputs.values())
+    except _OutOfTime:
+        raise CheckFailed(
+            f"{name} is too slow for the grader to test it: on the check '{case['name']}' it was still running after "
+            f"{TEST_SECONDS:g} s of processor time, and the grader stops a test after {TEST_SECONDS:g} s (its largest "
+            f"has {LARGEST_TEST_PIXELS:,} pixels) and gives it no points. Does it loop over the examples inside a loop "
+            "over them? The usual cause is a Python loop over the examples (or, in a vectorised function, an array "
+            "of m x K x n differences, far larger than the data).") from None
     except NotImplementedError:
         raise CheckFailed(
             f"{name} is not implemented yet: in its cell, replace the line "
@@ -828,6 +839,29 @@ class _OutOfTime(BaseException):
 
 def _out_of_time(signum, frame):
     raise _OutOfTime
+
+
+# A check with this many examples runs under the grader's time limit per test, as the grader runs
+# its own large tests: a function that loops over the examples inside a loop over them would
+# otherwise keep the test cell busy for minutes before its verdict.
+LARGE_CASE = 10_000
+
+
+@contextlib.contextmanager
+def _stopped_after(limit: float):
+    """Raise :class:`_OutOfTime` into the block once it has used ``limit`` s of processor time
+    (where a timer of processor time can be set: not on Windows, nor off the main thread)."""
+    try:
+        kept = signal.signal(signal.SIGPROF, _out_of_time)
+    except (AttributeError, ValueError):
+        yield
+        return
+    try:
+        signal.setitimer(signal.ITIMER_PROF, limit, 0.1)
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
+        signal.signal(signal.SIGPROF, kept)
 
 
 def _seconds_until(call, make_args, limit: float) -> float | None:
