@@ -585,8 +585,7 @@ def _judge_reshaped(func, name, case, inputs, result, reshaped) -> None:
     how = (f"`{arg}.shape = ...` (or `.dtype = ...`) changes the caller's array. Make a new one instead: "
            f"`{arg} = {arg}.reshape(...)`.")
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(_Discard()):
-            warnings.simplefilter("ignore")
+        with _as_graded():  # as the grader's second call: what it prints thrown away
             again = func(*inputs.values())
     except Exception as exc:
         raise CheckFailed(f"{name} changed its input `{arg}` in place (check '{case['name']}'): its {became}, and "
@@ -849,16 +848,17 @@ LARGE_CASE = 10_000
 
 @contextlib.contextmanager
 def _stopped_after(limit: float):
-    """Raise :class:`_OutOfTime` into the block once it has used ``limit`` s of processor time
-    (where a timer of processor time can be set: not on Windows, nor off the main thread)."""
+    """Raise :class:`_OutOfTime` into the block once it has used ``limit`` s of processor time,
+    again every 0.1 s after (a bare ``except`` cannot outlast it). Yields whether the timer is set:
+    not on Windows, which has none, nor off the main thread, where no signal can be set."""
     try:
         kept = signal.signal(signal.SIGPROF, _out_of_time)
     except (AttributeError, ValueError):
-        yield
+        yield False
         return
     try:
         signal.setitimer(signal.ITIMER_PROF, limit, 0.1)
-        yield
+        yield True
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0, 0)
         signal.signal(signal.SIGPROF, kept)
@@ -867,33 +867,25 @@ def _stopped_after(limit: float):
 def _seconds_until(call, make_args, limit: float) -> float | None:
     """The processor time of one call; ``inf`` if it was stopped at ``limit``.
 
-    The grader stops a test at its time limit; so does this, with a timer of processor time that
-    raises into the call, again every 0.1 s after the limit (a bare ``except`` cannot outlast it).
-    A stopped call counts as stopped, whatever the clock reads: the timer counts the process's
-    time in scheduler ticks, the clock precisely, so on a busy machine a stopped call's time can
-    read under the limit.
+    The grader stops a test at its time limit; so does this (:func:`_stopped_after`). A stopped
+    call counts as stopped, whatever the clock reads: the timer counts the process's time in
+    scheduler ticks, the clock precisely, so on a busy machine a stopped call's time can read
+    under the limit.
     None where there is no such timer (Windows) or no signal can be set (not the main thread).
     """
+    args = make_args()
     try:
-        kept = signal.signal(signal.SIGPROF, _out_of_time)
-    except (AttributeError, ValueError):
-        return None
-    try:
-        try:
-            args = make_args()
+        with _stopped_after(limit) as timed:
+            if not timed:
+                return None
             with _as_graded():
                 start = _CLOCK()
-                signal.setitimer(signal.ITIMER_PROF, limit, 0.1)
                 call(*args)
                 took = _CLOCK() - start
-        finally:
-            signal.setitimer(signal.ITIMER_PROF, 0, 0)
     except _OutOfTime:  # in the call, or just after it, before the timer was stopped
         return math.inf
     except Exception as exc:
         raise _RaisedWhileTimed(exc) from exc
-    finally:
-        signal.signal(signal.SIGPROF, kept)
     return took
 
 

@@ -68,6 +68,10 @@ def _temporary_prefix(path: str | os.PathLike) -> tuple[str, str]:
     return folder, f".{short}."
 
 
+# Characters of tempfile's random part in a temporary name: with them, .a.png.<8>.tmp (a.png's) is
+# told from .a.png.old.<8>.tmp (a.png.old's).
+_RANDOM_PART = 8
+
 # Seconds a file's time may read before time.time() read just before it was made: Linux stamps
 # files with a coarser clock, a tick (up to 10 ms) behind.
 _FILE_CLOCK_LAG = 1.0
@@ -86,7 +90,7 @@ def stale_temporaries(path: str | os.PathLike, since: float) -> list[str]:
         return []
     found = []
     for name in names:
-        if name.startswith(prefix) and name.endswith(".tmp") and len(name) == len(prefix) + 8 + len(".tmp"):
+        if name.startswith(prefix) and name.endswith(".tmp") and len(name) == len(prefix) + _RANDOM_PART + len(".tmp"):
             try:
                 if os.lstat(os.path.join(folder, name)).st_mtime >= since - _FILE_CLOCK_LAG:
                     found.append(os.path.join(folder, name))
