@@ -14,6 +14,8 @@ with like, the palette and the pixels.
 2. *A small photo*: chelsea.png scaled to 512 x 512 (bicubic), K = 256: time, bytes, PSNR.
 3. *Many small files in one call*: 48 files (the icons at 256 and 512 px, and photos scaled to
    256-512 px) at K = 64, ``compress.py *.png --out-dir`` against one ``pngquant`` call.
+4. *Every icon of the theme* (``--theme``): PSNR and bytes only, on all of Adwaita's 512 x 512
+   icons at K = 16, 64 and 256, so that the six of the timed pairs are not all the evidence.
 
 The icons are the system's: ``apt-get install adwaita-icon-theme`` (``make bench-small`` does it).
 Their licence: CC-BY-SA 3.0 or LGPL 3, the GNOME Project.
@@ -23,6 +25,7 @@ Usage::
     python bench/compress_small_vs_pngquant.py              # 5 runs of each
     python bench/compress_small_vs_pngquant.py --repeat 3
     python bench/compress_small_vs_pngquant.py --batch-only     # only the 48 files in one call
+    python bench/compress_small_vs_pngquant.py --theme          # PSNR and bytes on every icon of the theme
     python bench/compress_small_vs_pngquant.py --write-reference   # the icon test's pngquant PSNRs and bytes
 """
 
@@ -163,10 +166,42 @@ def write_reference() -> None:
     print(f"wrote {REFERENCE.relative_to(ROOT)} ({pngquant_version()})")
 
 
+def theme(folder: Path) -> None:
+    """PSNR and bytes of both tools on every 512 x 512 icon of the theme at each K, one call of each per K."""
+    icons = sorted(ICON_THEME.glob("*/*.png"))
+    print(f"Every icon of {ICON_THEME} ({len(icons)}), compress.py against pngquant, one call of each per K:\n")
+    print("| K | PSNR at least pngquant's | bytes at most pngquant's | median bytes / pngquant | pairs that lose (PSNR dB, bytes / pngquant) |")
+    print("|---:|---:|---:|---:|---|")
+    for K in KS:
+        out = folder / f"k{K}"
+        out.mkdir()
+        copies = []
+        for icon in icons:  # icons of different folders may share a name
+            copies.append(out / f"{icon.parent.name}--{icon.name}")
+            copies[-1].write_bytes(icon.read_bytes())
+        run(COMPRESS + [*map(str, copies), "-k", str(K), "--force", "--out-dir", str(out)])
+        run(PNGQUANT_STRIP + ["--ext", "-pq.png", str(K), *map(str, copies)])
+        psnr_wins, byte_wins, ratios, losses = 0, 0, [], []
+        for copy in copies:
+            original = rgba(copy)
+            ours, theirs = out / f"{copy.stem}-k{K}.png", out / f"{copy.stem}-pq.png"
+            gain = premultiplied_psnr(original, rgba(ours)) - premultiplied_psnr(original, rgba(theirs))
+            ratio = ours.stat().st_size / theirs.stat().st_size
+            psnr_wins += gain >= 0
+            byte_wins += ratio <= 1
+            ratios.append(ratio)
+            if gain < 0 or ratio > 1:
+                losses.append(f"{copy.stem.split('--')[1]} ({gain:+.2f}, {ratio:.3f})")
+        print(f"| {K} | {psnr_wins} of {len(copies)} | {byte_wins} of {len(copies)} | {statistics.median(ratios):.3f} | "
+              f"{'; '.join(losses) or 'none'} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each tool, median reported (default 5)")
     parser.add_argument("--batch-only", action="store_true", help=f"only the {BATCH_FILES} files in one call")
+    parser.add_argument("--theme", action="store_true",
+                        help="only PSNR and bytes on every 512 x 512 icon of the theme, at K = 16, 64 and 256")
     parser.add_argument("--write-reference", action="store_true",
                         help=f"only write {REFERENCE.relative_to(ROOT)}, pngquant's PSNRs and bytes on the test's icons")
     args = parser.parse_args()
@@ -177,6 +212,11 @@ def main() -> None:
         return
     if not all((ICON_THEME / icon).is_file() for icon in ICONS):
         sys.exit(f"error: the Adwaita icons are not in {ICON_THEME} (apt-get install adwaita-icon-theme)")
+    if args.theme:
+        print(f"# {machine()}\n")
+        with tempfile.TemporaryDirectory() as tmp:
+            theme(Path(tmp))
+        return
     print(f"# {machine()}; {args.repeat} runs each, interleaved, median\n")
     if args.batch_only:
         with tempfile.TemporaryDirectory() as tmp:

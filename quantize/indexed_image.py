@@ -25,10 +25,17 @@ import numpy as np
 from quantize.colour_counts import colour_histogram
 from quantize.indexed_arrays import psnr_from_mse
 from quantize.palette import fit_palette
+from quantize.palette_pruning import prune_palette
 from quantize.palette_size import check_K
-from quantize.premultiplied import fit_premultiplied
+from quantize.premultiplied import fit_premultiplied, premultiply
 
-__all__ = ["Quantized", "Quantizer", "quantize_pixels", "smallest_palette_reaching", "check_K"]
+__all__ = ["Quantized", "Quantizer", "quantize_pixels", "smallest_palette_reaching", "check_K", "ENOUGH_PSNR"]
+
+# An error of 1/32 of a level, root mean square over pixels and channels (78.2 dB), is far below
+# what the eye or 8-bit compositing can show: a palette that does better than that with fewer
+# entries than K spends no more of them (quantize.palette_pruning). pngquant stops at its own
+# target, 73-76 dB on the Adwaita icons that have a few hundred colours (docs/compress.md).
+ENOUGH_PSNR = psnr_from_mse((1 / 32) ** 2, peak=255.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,7 +124,7 @@ class Quantizer:
         """Distinct colours of the image (fully transparent pixels count as one)."""
         return len(self._histogram)
 
-    def quantize(self, K: int, seed: int = 0) -> Quantized:
+    def quantize(self, K: int, seed: int = 0, enough_psnr: float | None = ENOUGH_PSNR) -> Quantized:
         """The palette of at most ``K`` colours with the least squared error, and every pixel's index.
 
         Parameters
@@ -126,6 +133,10 @@ class Quantizer:
             Largest number of colours, 1 to 256.
         seed : int, optional
             Seeds every random choice; the same pixels, K and seed give the same result.
+        enough_psnr : float or None, optional
+            Where the image has more than K colours and the K-colour palette's PSNR exceeds this,
+            entries are removed while the PSNR stays at least this (:func:`prune_palette`);
+            ``None``: all K are kept.
 
         Returns
         -------
@@ -149,11 +160,31 @@ class Quantizer:
                 labels[others] = labels_of_others + 1
             else:
                 palette, labels, sse = self._fit(colours, weights, K, seed)
+            channels = 4 if self._opaque_alpha else colours.shape[1]  # as Quantized.psnr counts them
+            if enough_psnr is not None and len(palette) > 1 and \
+                    psnr_from_mse(sse / (counts.counts.sum() * channels), peak=255.0) > enough_psnr:
+                palette, labels, sse = self._pruned(colours, weights, palette, enough_psnr, channels)
         palette, labels = _ordered(palette, labels, weights)
         if self._opaque_alpha:
             palette = np.hstack([palette, np.full((len(palette), 1), 255, np.uint8)])
         return Quantized(palette, counts.per_pixel(labels), len(counts), float(sse))
 
+    @staticmethod
+    def _pruned(colours: np.ndarray, weights: np.ndarray, palette: np.ndarray, enough_psnr: float,
+                channels: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """``palette`` less the entries whose removal keeps the PSNR at least ``enough_psnr``, cheapest first.
+
+        The error is measured as the fit measures it: on premultiplied colour and alpha for RGBA.
+        """
+        measured = premultiply if colours.shape[1] == 4 else (lambda rgb: rgb)
+        max_mse = 255.0**2 / 10 ** (enough_psnr / 10)
+        # The entry of the fully transparent pixels stays theirs (Quantized.palette).
+        transparent = (palette[:, 3] == 0) if palette.shape[1] == 4 else None
+        keep, labels, sse = prune_palette(measured(colours).astype(np.float64), weights,
+                                          measured(palette).astype(np.float64),
+                                          max_mse * weights.sum() * channels, fixed=transparent)
+        renumber = (np.cumsum(keep) - 1).astype(np.uint8)
+        return palette[keep], renumber[labels], sse
 
     @staticmethod
     def _fit(colours: np.ndarray, weights: np.ndarray, K: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
@@ -169,7 +200,9 @@ def quantize_pixels(pixels: np.ndarray, K: int, seed: int = 0) -> Quantized:
 
     ``Quantizer(pixels).quantize(K, seed)``: ``pixels`` is ``(H, W, 3)`` or ``(H, W, 4)`` uint8,
     K from 1 to 256; the same input, K and seed give the same result. An image with at most K
-    colours is kept exactly (``lossless``). Raises ValueError if K is out of range.
+    colours is kept exactly (``lossless``); one with a few more, whose K-colour palette would be
+    better than ``ENOUGH_PSNR``, gets fewer entries at that PSNR. Raises ValueError if K is out
+    of range.
     """
     return Quantizer(pixels).quantize(K, seed)
 
@@ -206,13 +239,15 @@ def smallest_palette_reaching(quantizer: Quantizer, min_psnr: float, K: int, see
         Whether ``quantized.psnr >= min_psnr``.
     """
     finish = finish or (lambda quantized: quantized)
-    best = finish(quantizer.quantize(K, seed))
+    # The bisection is the search for the fewest entries here: each fit keeps all it is given, so
+    # that a target above ENOUGH_PSNR is not reported out of reach.
+    best = finish(quantizer.quantize(K, seed, enough_psnr=None))
     if best.psnr < min_psnr:
         return best, False
     low, high = 0, K  # low colours do not reach the target (0: none tried), high colours do
     while high - low > 1:
         middle = (low + high) // 2
-        candidate = finish(quantizer.quantize(middle, seed))
+        candidate = finish(quantizer.quantize(middle, seed, enough_psnr=None))
         if candidate.psnr >= min_psnr:
             best, high = candidate, middle
         else:

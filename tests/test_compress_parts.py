@@ -150,7 +150,8 @@ def test_the_fit_of_a_small_image_costs_in_proportion_to_its_colours(monkeypatch
     """Issue 21: the swaps do at most SWAP_WORK_PER_COLOUR bin-trials a distinct colour, and the
     finish at most FINISH_MAX_ITER iterations; an image of many colours keeps the bound of
     SWAP_WORK. Before, an icon of a few hundred colours ran all 40 swaps, and the finish up to 100
-    iterations."""
+    iterations. An image of fewer than BINNED_MIN_COLOURS colours (the icons) is fitted on its
+    colours alone, so that its Lloyd runs, at most MAX_ITER iterations, are on that many points."""
     import quantize.palette as palette
 
     events = []
@@ -177,7 +178,11 @@ def test_the_fit_of_a_small_image_costs_in_proportion_to_its_colours(monkeypatch
     else:
         assert colours < palette.SWAP_WORK and trials < palette.SWAP_TRIALS
     _, n, _, finish_iter = events[-1]  # the finish, on the colours themselves
-    assert n == colours and 1 <= finish_iter <= palette.FINISH_MAX_ITER
+    if colours < palette.BINNED_MIN_COLOURS:
+        assert {event[1] for event in events} == {colours}
+        assert all(event[3] <= palette.MAX_ITER for event in events if event[0] == "lloyd")
+    else:
+        assert n == colours and 1 <= finish_iter <= palette.FINISH_MAX_ITER
 
 
 def test_fit_palette_keeps_few_colours_exactly():
