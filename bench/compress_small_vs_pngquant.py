@@ -185,13 +185,13 @@ def theme(folder: Path) -> None:
         for copy in copies:
             original = rgba(copy)
             ours, theirs = out / f"{copy.stem}-k{K}.png", out / f"{copy.stem}-pq.png"
-            gain = premultiplied_psnr(original, rgba(ours)) - premultiplied_psnr(original, rgba(theirs))
+            psnr = premultiplied_psnr(original, rgba(ours)), premultiplied_psnr(original, rgba(theirs))
             ratio = ours.stat().st_size / theirs.stat().st_size
-            psnr_wins += gain >= 0
+            psnr_wins += psnr[0] >= psnr[1]  # both inf where both are exact
             byte_wins += ratio <= 1
             ratios.append(ratio)
-            if gain < 0 or ratio > 1:
-                losses.append(f"{copy.stem.split('--')[1]} ({gain:+.2f}, {ratio:.3f})")
+            if psnr[0] < psnr[1] or ratio > 1:
+                losses.append(f"{copy.stem.split('--')[1]} ({psnr[0] - psnr[1]:+.2f}, {ratio:.3f})")
         print(f"| {K} | {psnr_wins} of {len(copies)} | {byte_wins} of {len(copies)} | {statistics.median(ratios):.3f} | "
               f"{'; '.join(losses) or 'none'} |", flush=True)
 
