@@ -33,7 +33,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.compress_vs_peers import PNGQUANT, machine, pngquant_version, run  # noqa: E402
+from bench.compress_vs_peers import PNGQUANT, cached_bytecode, machine, pngquant_version, run  # noqa: E402
 from course.accounting import psnr  # noqa: E402
 
 TARGET_TIME_RATIO = 0.5  # issue 13: at most 0.5 x one pngquant call's time, with -j 2
@@ -76,6 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     if pngquant_version() is None:
         sys.exit("error: pngquant is not installed (on Debian or Ubuntu: sudo apt-get install pngquant)")
+    cached_bytecode()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)

@@ -2,10 +2,11 @@
 
 Three measurements, each as a whole process, as a user runs it (``python compress.py IN -k K -o
 OUT`` against ``pngquant --nofs --speed 4 --force --strip -o OUT K IN``), runs alternating between
-the two tools so that load on a shared machine hits both; times are medians. ``--strip``: pngquant
-otherwise copies the input's text and pHYs chunks into its file (227 bytes for the Adwaita icons,
-5-12 % of a small icon's file), which compress.py does not write; the bytes are compared like
-with like, the palette and the pixels.
+the two tools so that load on a shared machine hits both; times are medians. compress.py's
+modules are compiled to bytecode first, as its first run leaves them wherever Python may write
+bytecode (its default). ``--strip``: pngquant otherwise copies the input's text and pHYs chunks
+into its file (227 bytes for the Adwaita icons, 5-12 % of a small icon's file), which
+compress.py does not write; the bytes are compared like with like, the palette and the pixels.
 
 1. *Icons*: six 512 x 512 RGBA icons of GNOME's Adwaita theme (transparent web graphics: soft
    edges and shadows), at K = 16, 64 and 256: wall time, bytes, and the PSNR of premultiplied
@@ -45,7 +46,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.compress_vs_peers import PNGQUANT, machine, pngquant_version, run  # noqa: E402
+from bench.compress_vs_peers import PNGQUANT, cached_bytecode, machine, pngquant_version, run  # noqa: E402
 from quantize.premultiplied import premultiplied_psnr  # noqa: E402
 
 ICON_THEME = Path("/usr/share/icons/Adwaita/512x512")
@@ -212,6 +213,7 @@ def main() -> None:
         return
     if not all((ICON_THEME / icon).is_file() for icon in ICONS):
         sys.exit(f"error: the Adwaita icons are not in {ICON_THEME} (apt-get install adwaita-icon-theme)")
+    cached_bytecode()
     if args.theme:
         print(f"# {machine()}\n")
         with tempfile.TemporaryDirectory() as tmp:

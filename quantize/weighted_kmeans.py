@@ -300,16 +300,24 @@ def median_cut_centres(points: np.ndarray, weights: np.ndarray, k: int, principa
         else:
             direction = np.eye(x.shape[1])[np.argmax(w @ centred**2)]
         order = np.argsort(centred @ direction, kind="stable")
-        cum_w = np.cumsum(w[order])[:-1]
-        cum_s = np.cumsum(w[order, None] * centred[order], axis=0)[:-1]
+        w_sorted, centred = w[order], centred[order]
+        cum_w = np.cumsum(w_sorted)[:-1]
+        cum_s = np.cumsum(w_sorted[:, None] * centred, axis=0)[:-1]
         # Splitting after position i leaves SSE = total - |S1|^2/W1 - |S2|^2/W2, and S2 = -S1
         # about the box mean; maximise the between-halves term |S1|^2 (1/W1 + 1/W2).
-        gain = (cum_s**2).sum(1) * (1.0 / cum_w + 1.0 / (w.sum() - cum_w))
+        between = (cum_s**2).sum(1)
+        gain = between * (1.0 / cum_w + 1.0 / (w.sum() - cum_w))
         cut = int(np.argmax(gain)) + 1
-        left, right = members[order[:cut]], members[order[cut:]]
-        boxes[worst], errors[worst] = left, _box_error(points, weights, left)
-        boxes.append(right)
-        errors.append(_box_error(points, weights, right))
+        # Each half's error from the same sums: its weighted squares less |S|^2 / W about its mean.
+        squares = w_sorted @ (centred**2).sum(1)
+        left_squares = float(w_sorted[:cut] @ (centred[:cut] ** 2).sum(1))
+        halves = [(cut, left_squares - between[cut - 1] / cum_w[cut - 1]),
+                  (len(order) - cut, squares - left_squares - between[cut - 1] / (w.sum() - cum_w[cut - 1]))]
+        # A single point has no error; rounding must not make it look splittable.
+        left_error, right_error = (max(0.0, float(error)) if size > 1 else 0.0 for size, error in halves)
+        boxes[worst], errors[worst] = members[order[:cut]], left_error
+        boxes.append(members[order[cut:]])
+        errors.append(right_error)
     return np.array([(weights[b] @ points[b]) / weights[b].sum() for b in boxes])
 
 
