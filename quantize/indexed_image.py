@@ -29,13 +29,16 @@ from quantize.palette_pruning import prune_palette
 from quantize.palette_size import check_K
 from quantize.premultiplied import fit_premultiplied, premultiply
 
-__all__ = ["Quantized", "Quantizer", "quantize_pixels", "smallest_palette_reaching", "check_K", "ENOUGH_PSNR"]
+__all__ = ["Quantized", "Quantizer", "quantize_pixels", "smallest_palette_reaching", "check_K", "ENOUGH_PSNR",
+           "ENOUGH_MOVE"]
 
-# An error of 1/32 of a level, root mean square over pixels and channels (78.2 dB), is far below
-# what the eye or 8-bit compositing can show: a palette that does better than that with fewer
-# entries than K spends no more of them (quantize.palette_pruning). pngquant stops at its own
-# target, 73-76 dB on the Adwaita icons that have a few hundred colours (docs/compress.md).
+# An error of 1/32 of a level, root mean square over pixels and channels (78.2 dB), where no
+# pixel is more than 4 levels off, is far below what the eye or 8-bit compositing can show: a
+# palette that does better than that with fewer entries than K spends no more of them
+# (quantize.palette_pruning). pngquant stops at its own target, 73-76 dB on the Adwaita icons
+# that have a few hundred colours (docs/compress.md).
 ENOUGH_PSNR = psnr_from_mse((1 / 32) ** 2, peak=255.0)
+ENOUGH_MOVE = 4.0**2  # and no colour moves further than 4 levels (a squared distance over its channels)
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,8 +138,8 @@ class Quantizer:
             Seeds every random choice; the same pixels, K and seed give the same result.
         enough_psnr : float or None, optional
             Where the image has more than K colours and the K-colour palette's PSNR exceeds this,
-            entries are removed while the PSNR stays at least this (:func:`prune_palette`);
-            ``None``: all K are kept.
+            entries are removed while the PSNR stays at least this and no colour moves further
+            than ``ENOUGH_MOVE`` (:func:`prune_palette`); ``None``: all K are kept.
 
         Returns
         -------
@@ -181,15 +184,19 @@ class Quantizer:
         # The entry of the fully transparent pixels stays theirs (Quantized.palette).
         transparent = (palette[:, 3] == 0) if palette.shape[1] == 4 else None
         keep, labels, sse = prune_palette(measured(colours).astype(np.float64), weights,
-                                          measured(palette).astype(np.float64),
-                                          max_mse * weights.sum() * channels, fixed=transparent)
+                                          measured(palette).astype(np.float64), max_mse * weights.sum() * channels,
+                                          max_move=ENOUGH_MOVE, fixed=transparent)
         renumber = (np.cumsum(keep) - 1).astype(np.uint8)
         return palette[keep], renumber[labels], sse
 
     @staticmethod
     def _fit(colours: np.ndarray, weights: np.ndarray, K: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
-        """Palette, labels and error of ``colours``: premultiplied where some are partly transparent."""
-        if colours.shape[1] == 4 and ((colours[:, 3] > 0) & (colours[:, 3] < 255)).any():
+        """Palette, labels and error of ``colours``: premultiplied where some are partly transparent.
+
+        At K = 1 the one entry is the mean of clear and opaque pixels alike, partly transparent
+        itself, so it is stored and measured premultiplied too.
+        """
+        if colours.shape[1] == 4 and (K == 1 or ((colours[:, 3] > 0) & (colours[:, 3] < 255)).any()):
             return fit_premultiplied(colours, weights, K, seed)
         fit = fit_palette(colours, weights, K, seed)
         return fit.palette, fit.labels, fit.sse

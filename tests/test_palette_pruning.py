@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.indexed_image import ENOUGH_PSNR, Quantizer, quantize_pixels, smallest_palette_reaching
+from quantize.indexed_image import ENOUGH_MOVE, ENOUGH_PSNR, Quantizer, quantize_pixels, smallest_palette_reaching
 from quantize.palette_pruning import prune_palette
 from quantize.png_encoder import encode_indexed_png
 from quantize.premultiplied import premultiplied_psnr
@@ -53,6 +53,34 @@ def test_nothing_is_removed_when_the_error_is_already_over_budget():
     points = np.array([[0.0, 0, 0], [10, 0, 0], [20, 0, 0]])
     keep, labels, sse = prune_palette(points, np.ones(3), points[:2], max_sse=1.0)
     assert keep.all() and labels.tolist() == [0, 1, 1] and sse == 100.0
+
+
+def test_no_point_moves_further_than_max_move():
+    points = np.array([[0.0, 0, 0], [1, 0, 0], [100, 0, 0], [103, 0, 0]])
+    keep, labels, _ = prune_palette(points, np.ones(4), points, max_sse=np.inf, max_move=4.0)
+    # 0 and 1 are a squared distance of 1 apart, 100 and 103 of 9: only the first two may share.
+    assert keep.sum() == 3 and keep[2:].all() and labels[0] == labels[1] and labels.tolist()[2:] == [2, 3]
+    keep, _, _ = prune_palette(points, np.ones(4), points, max_sse=np.inf, max_move=0.5)
+    assert keep.all()
+
+
+def test_a_rare_colour_keeps_its_entry_however_large_the_image():
+    """The error budget is a mean over all pixels: on an image of 16 M pixels, one pixel's colour
+    lost its entry and moved 80 levels within it (found by a red team); no colour moves more than 4."""
+    rng = np.random.default_rng(0)
+    pixels = np.full((4096, 4096, 3), 255, np.uint8)
+    colours = rng.integers(0, 200, (250, 3)).astype(np.uint8)
+    for i, colour in enumerate(colours):  # 250 colours in blocks of 8 x 8
+        y, x = divmod(i, 20)
+        pixels[y * 16:y * 16 + 8, x * 16 + 400:x * 16 + 408] = colour
+    for i in range(10):  # 10 near-duplicates of a pixel each, so that K = 256 is not lossless
+        pixels[1000 + i, 1000] = np.clip(colours[i].astype(int) + 1, 0, 255)
+    pixels[1500, 1500] = (255, 0, 0)
+    pixels[1600, 1600] = (0, 0, 255)
+    quantized = quantize_pixels(pixels, 256)
+    assert len(quantized.palette) < 256 and quantized.psnr >= ENOUGH_PSNR  # pruned, yet
+    moved = ((quantized.image().astype(float) - pixels) ** 2).sum(axis=2)
+    assert moved.max() <= ENOUGH_MOVE and quantized.image()[1500, 1500].tolist() == [255, 0, 0]
 
 
 def test_fixed_entries_stay_even_with_no_limit():
