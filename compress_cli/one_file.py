@@ -31,7 +31,7 @@ from compress_cli.report import CompressedFile
 from quantize.atomic_files import StagedFiles
 from quantize.dithering import dither
 from quantize.image_io import DecodedImage, ImageReadError, decode_image, image_to_array
-from quantize.indexed_image import Quantized, Quantizer, smallest_palette_reaching
+from quantize.indexed_image import ENOUGH_PSNR, Quantized, Quantizer, smallest_palette_reaching
 from quantize.png_encoder import encode_indexed_png
 
 T = TypeVar("T")
@@ -251,6 +251,8 @@ def compress_file(input_path: str | os.PathLike | bytes, output_path: str | os.P
         input_bytes=decoded.file_bytes, output_bytes=len(png), colours_in=quantized.colours_in,
         colours_out=len(quantized.palette), psnr_db=quantized.psnr, seconds=0.0, notes=decoded.notes,
         faithful=decoded.faithful, dithered=dithered, premultiplied=_partly_transparent(decoded.pixels), min_psnr=min_psnr, figure_path=figure_path,
+        enough_psnr=ENOUGH_PSNR if min_psnr is None and len(quantized.palette) < K < quantized.colours_in
+        and quantized.psnr >= ENOUGH_PSNR else None,
     )
     with StagedFiles() as files:
         if figure_path is not None:

@@ -48,6 +48,7 @@ class CompressedFile:
     premultiplied: bool = False  # partly transparent: PSNR of premultiplied colour and alpha
     min_psnr: float | None = None
     figure_path: Path | None = None
+    enough_psnr: float | None = None  # fewer colours than K, since their PSNR had passed this
 
     @property
     def output_name(self) -> str:
@@ -107,7 +108,9 @@ class CompressedFile:
             ("size", f"{self.input_bytes:,} -> {self.output_bytes:,} bytes  "
                      f"({self.bits_per_pixel_in:.2f} -> {self.bits_per_pixel_out:.2f} bits/pixel, "
                      f"ratio {self.ratio:.2f})"),
-            ("colours", f"{self.colours_in:,} -> {self.colours_out:,}"),
+            ("colours", f"{self.colours_in:,} -> {self.colours_out:,}" + (
+                f"  (fewer than K: past {self.enough_psnr:.1f} dB, more colours cost bytes and show nothing)"
+                if self.enough_psnr is not None else "")),
             ("quality", self.quality),
             ("time", f"{self.seconds:.2f} s"),
         ]

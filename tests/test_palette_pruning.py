@@ -117,3 +117,13 @@ def test_a_palette_below_enough_and_a_lossless_one_are_untouched():
 def test_a_psnr_target_above_enough_is_still_reached():
     quantized, reached = smallest_palette_reaching(Quantizer(preview()), 80.0, 256)
     assert reached and 80.0 <= quantized.psnr and len(quantized.palette) < 256
+
+
+def test_the_report_says_why_there_are_fewer_colours_than_K(tmp_path):
+    from compress_cli.one_file import compress_file
+
+    report = compress_file(PREVIEW, K=256, output_path=tmp_path / "out.png")
+    # docs/compress.md shows this report
+    assert "colours  357 -> 182  (fewer than K: past 78.2 dB, more colours cost bytes and show nothing)" in str(report)
+    assert f"{report.psnr_db:.2f}" == "78.27"
+    assert "fewer than K" not in str(compress_file(PREVIEW, K=64, output_path=tmp_path / "64.png"))
