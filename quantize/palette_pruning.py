@@ -43,7 +43,7 @@ def _nearest(points: np.ndarray, entries: np.ndarray, alive: np.ndarray,
 def prune_palette(points: np.ndarray, weights: np.ndarray, entries: np.ndarray, max_sse: float,
                   max_move: float = np.inf, fixed: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, float]:
-    """The entries to keep, fewest first removed, while the weighted squared error stays at most ``max_sse``.
+    """The entries to keep when the cheapest are removed, one at a time, while the error stays at most ``max_sse``.
 
     Parameters
     ----------
@@ -101,9 +101,9 @@ def prune_palette(points: np.ndarray, weights: np.ndarray, entries: np.ndarray, 
         sse += float(cost[victim])
         moved = best == victim
         best[moved], first_error[moved] = second[moved], second_error[moved]
-        # Their second nearest, and that of the points whose second nearest was removed, anew.
         if alive.sum() == 1:
             break
+        # Their second nearest, and that of the points whose second nearest was removed, anew.
         stale = np.flatnonzero(moved | (second == victim))
         second[stale] = _nearest(points[stale], entries, alive, besides=best[stale])
         second_error[stale] = error_to(second[stale], stale)
