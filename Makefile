@@ -9,7 +9,8 @@
 #   make grade SUBMISSIONS="subs/"       grade notebooks (or folders of them) into grades/
 # Benchmarks: make bench (all), make bench-compress (compress.py against pngquant, installed if missing),
 #   make bench-batch (100 photos in one call, compress.py -j 2 against one pngquant call),
-#   make bench-small (icons and small photos, one by one and 48 in one call, against pngquant),
+#   make bench-small (icons and small photos, one by one and 48 in one call, against pngquant;
+#                     BENCH_ARGS=--theme: PSNR and bytes on every icon of the Adwaita theme),
 #   make bench-levels (the small images' bytes and encoding time at each libdeflate level),
 #   make bench-bytes (compress.py's PNG bytes against pngquant's, one encoder step at a time),
 #   make bench-steps (where compress.py's time goes on the 12-megapixel photo, step by step),
