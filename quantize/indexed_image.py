@@ -163,28 +163,29 @@ class Quantizer:
                 labels[others] = labels_of_others + 1
             else:
                 palette, labels, sse = self._fit(colours, weights, K, seed)
-            channels = 4 if self._opaque_alpha else colours.shape[1]  # as Quantized.psnr counts them
-            if enough_psnr is not None and len(palette) > 1 and \
-                    psnr_from_mse(sse / (counts.counts.sum() * channels), peak=255.0) > enough_psnr:
-                palette, labels, sse = self._pruned(colours, weights, palette, enough_psnr, channels)
+            if enough_psnr is not None and len(palette) > 1:
+                # The error at enough_psnr, over pixels and channels as Quantized.psnr counts them.
+                channels = 4 if self._opaque_alpha else colours.shape[1]
+                max_sse = 255.0**2 / 10 ** (enough_psnr / 10) * weights.sum() * channels
+                if sse < max_sse:
+                    palette, labels, sse = self._pruned(colours, weights, palette, max_sse)
         palette, labels = _ordered(palette, labels, weights)
         if self._opaque_alpha:
             palette = np.hstack([palette, np.full((len(palette), 1), 255, np.uint8)])
         return Quantized(palette, counts.per_pixel(labels), len(counts), float(sse))
 
     @staticmethod
-    def _pruned(colours: np.ndarray, weights: np.ndarray, palette: np.ndarray, enough_psnr: float,
-                channels: int) -> tuple[np.ndarray, np.ndarray, float]:
-        """``palette`` less the entries whose removal keeps the PSNR at least ``enough_psnr``, cheapest first.
+    def _pruned(colours: np.ndarray, weights: np.ndarray, palette: np.ndarray, max_sse: float
+                ) -> tuple[np.ndarray, np.ndarray, float]:
+        """``palette`` less the entries whose removal keeps the error at most ``max_sse``, cheapest first.
 
         The error is measured as the fit measures it: on premultiplied colour and alpha for RGBA.
         """
         measured = premultiply if colours.shape[1] == 4 else (lambda rgb: rgb)
-        max_mse = 255.0**2 / 10 ** (enough_psnr / 10)
         # The entry of the fully transparent pixels stays theirs (Quantized.palette).
         transparent = (palette[:, 3] == 0) if palette.shape[1] == 4 else None
         keep, labels, sse = prune_palette(measured(colours).astype(np.float64), weights,
-                                          measured(palette).astype(np.float64), max_mse * weights.sum() * channels,
+                                          measured(palette).astype(np.float64), max_sse,
                                           max_move=ENOUGH_MOVE, fixed=transparent)
         renumber = (np.cumsum(keep) - 1).astype(np.uint8)
         return palette[keep], renumber[labels], sse
