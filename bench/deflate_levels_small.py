@@ -12,14 +12,23 @@ For each level: the bytes of all the files of a group (and over level 12's), the
 than pngquant's (``pngquant --nofs --speed 4 --strip K``, run once on each image), and the
 processor time of the whole encoder (``encode_indexed_png``: the layout's trials and the final
 stream; the median of ``--repeat`` runs, in this one process). "Smaller of 9 and N" is the
-file with whichever of the two levels gives fewer bytes: the layout's trial at level 9 has
-already compressed the chosen layout of a small image at level 9, so that rule would cost level
-N's time.
+file with whichever of the two levels gives fewer bytes; its time is level N's alone (the pass at
+level 9 would cost a few per cent more).
+
+``--trials`` measures the other use of deflate in a small image's encoding: the trials that
+choose its layout (bit depth and row filter, ``png_encoder.choose_layout``), each layout's stream
+compressed whole at one level, the smallest kept, then compressed at level 12. On every 512 x 512
+icon of the theme at K = 16, 64 and 256 and on the batch's 48 files at K = 64, for each trial
+level (or a first level for every layout and a second for those within 1 % of the smallest, as
+compress.py does): how often its pick is the layout that level 12 compresses best, the bytes
+(at level 12) lost to wrong picks, in all and at most in one file, and the processor time of
+the trials.
 
 Usage::
 
     python bench/deflate_levels_small.py             # 3 timings of each encode
     python bench/deflate_levels_small.py --repeat 1
+    python bench/deflate_levels_small.py --trials    # the layout trials' level
 """
 
 from __future__ import annotations
@@ -42,6 +51,10 @@ from quantize.threads import one_blas_thread, use_threads  # noqa: E402
 
 LEVELS = (9, 10, 11, 12)
 NOW = 12  # the level compress.py uses for small images (png_encoder.LEVEL_SMALL)
+# Each rule: every layout at the first level, then those within 1 % of the smallest at the second
+# (None: no second round); (7, 9) is compress.py's (png_encoder.LEVEL_WHOLE_SAMPLE, LEVEL_WHOLE_TIES).
+TRIAL_RULES = ((1, None), (4, None), (6, None), (7, None), (8, None), (9, None), (7, 9), (6, 9))
+TIE = 0.01
 
 
 def measure(cases: list[tuple[Path, int]], folder: Path, repeat: int) -> list[dict]:
@@ -85,9 +98,66 @@ def report(name: str, results: list[dict]) -> None:
         print(f"| smaller of 9 and {level} | {sum(smaller):,} | {sum(smaller) / now:.4f} | {larger} | {seconds:.2f} |")
 
 
+def layout_streams(paths_and_ks: list[tuple[Path, int]]) -> list[dict[tuple[int, int], object]]:
+    """For each (image, K): every layout's stream of compress.py's indices, as ``choose_layout`` tries them."""
+    import numpy as np
+
+    from quantize.image_io import decode_image
+    from quantize.indexed_image import Quantizer
+    from quantize.png_encoder import FILTERS, _bit_depth, filtered_stream, pack_rows, palette_order
+
+    result = []
+    for path, K in paths_and_ks:
+        quantized = Quantizer(decode_image(str(path)).pixels).quantize(K, 0)
+        order = palette_order(quantized.palette)
+        renumber = np.empty(len(order), dtype=np.uint8)
+        renumber[order] = np.arange(len(order))
+        indices = renumber[quantized.indices]
+        result.append({(depth, kind): filtered_stream(pack_rows(indices, depth), kind)
+                       for depth in sorted({_bit_depth(len(order)), 8}) for kind in FILTERS})
+    return result
+
+
+def trials(folder: Path) -> None:
+    """The layout trials' level: right picks, bytes lost at level 12 to wrong ones, and the trials' time."""
+    import deflate
+
+    from quantize.png_encoder import LEVEL_SMALL, LEVEL_WHOLE_SAMPLE, LEVEL_WHOLE_TIES
+
+    icons = sorted(ICON_THEME.glob("*/*.png"))
+    batch = batch_files(folder / "batch")
+    images = layout_streams([(icon, K) for K in KS for icon in icons] + [(path, BATCH_K) for path in batch])
+    final = [{layout: len(deflate.zlib_compress(stream, LEVEL_SMALL)) for layout, stream in image.items()}
+             for image in images]
+    best = [min(sizes.values()) for sizes in final]
+    print(f"\n{len(images)} images: the theme's {len(icons)} icons at K = {', '.join(map(str, KS))} and the batch's "
+          f"{len(batch)} files at K = {BATCH_K}; compress.py's trials are at level {LEVEL_WHOLE_SAMPLE}, then at "
+          f"{LEVEL_WHOLE_TIES} for the layouts within {TIE:.0%} of the smallest; its file at level {LEVEL_SMALL}\n")
+    print(f"| trial levels | picks of level {LEVEL_SMALL}'s best | bytes lost | most lost in one file | "
+          "trials s (processor) |")
+    print("|---|---:|---:|---:|---:|")
+    for first, second in TRIAL_RULES:
+        start = time.process_time()
+        sizes = []
+        for image in images:
+            trial = {layout: len(deflate.zlib_compress(stream, first)) for layout, stream in image.items()}
+            close = [layout for layout in trial if trial[layout] <= min(trial.values()) * (1 + TIE)]
+            if second is not None and len(close) > 1:
+                trial = {layout: len(deflate.zlib_compress(image[layout], second)) for layout in close}
+            sizes.append(trial)
+        seconds = time.process_time() - start
+        picks = [min(trial, key=lambda layout: (trial[layout], layout)) for trial in sizes]
+        lost = [final[i][pick] - best[i] for i, pick in enumerate(picks)]
+        worst = max(range(len(lost)), key=lambda i: lost[i] / best[i])
+        rule = f"{first}" if second is None else f"{first}, ties at {second}"
+        print(f"| {rule} | {sum(x == 0 for x in lost)} of {len(lost)} | {sum(lost):,} of {sum(best):,} | "
+              f"{lost[worst]:,} of {best[worst]:,} ({lost[worst] / best[worst]:.1%}) | {seconds:.2f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="timings of each encode, median reported (default 3)")
+    parser.add_argument("--trials", action="store_true", help="only the level of the trials that choose the layout")
     args = parser.parse_args()
     if pngquant_version() is None:
         sys.exit("error: pngquant is not installed (make bench-small installs it)")
@@ -95,6 +165,11 @@ def main() -> None:
         sys.exit(f"error: the Adwaita icons are not in {ICON_THEME} (apt-get install adwaita-icon-theme)")
     one_blas_thread()
     use_threads(1)  # one core, as each worker of a batch
+    if args.trials:
+        print(f"# {machine()}; one process, one thread")
+        with tempfile.TemporaryDirectory() as tmp:
+            trials(Path(tmp))
+        return
     print(f"# {machine()}; encode times: median of {args.repeat}, one process, one thread")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

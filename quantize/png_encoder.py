@@ -38,9 +38,12 @@ FILTERS = (NONE, UP, PAETH)
 LEVEL_SMALL_MAX_BYTES = 3 << 17  # index bytes (0.38 MP at 8 bits) up to which libdeflate level 12 is affordable
 WHOLE_SAMPLE_PIXELS = 1 << 19  # pixels up to which the layout is chosen on the whole image
 LEVEL_SMALL, LEVEL_LARGE, LEVEL_SAMPLE = 12, 9, 6
-# A small image is its own sample, tried at level 9: level 6 misjudged the layout of icons, whose
-# long runs level 12 encodes best unfiltered (docs/compress.md, "Why it is built this way").
-LEVEL_WHOLE_SAMPLE = 9
+# A small image is its own sample, every layout tried at level 7, and those within 1 % of the
+# smallest tried again at level 9: level 6 misjudged the layout of icons, whose long runs level 12
+# encodes best unfiltered; level 9 for every layout picks no better for 2.5 times the time, and
+# level 7 alone missed by more on a few icons (`python bench/deflate_levels_small.py --trials`;
+# docs/compress.md, "Why it is built this way").
+LEVEL_WHOLE_SAMPLE, LEVEL_WHOLE_TIES, WHOLE_TIE = 7, 9, 0.01
 _SAMPLE_BLOCK_ROWS = 16  # rows in each block of the sample the layout is chosen on
 _SAMPLE_BLOCKS = 16  # blocks in the sample, spread over the image
 _FILTER_CHUNK_ROWS = 256  # rows filtered at once: bounds the int16 temporaries
@@ -160,21 +163,23 @@ def choose_layout(indices: np.ndarray, colours: int) -> tuple[int, int]:
         The sample is the whole of an image of up to ``WHOLE_SAMPLE_PIXELS`` pixels, else
         ``_SAMPLE_BLOCKS`` blocks of ``_SAMPLE_BLOCK_ROWS`` rows spread evenly over it, compressed
         at a fast level (``LEVEL_SAMPLE``): a few per cent of the work of compressing the whole
-        image once. A small image is compressed whole at ``LEVEL_WHOLE_SAMPLE``, which picks what
+        image once. A small image is compressed whole at ``LEVEL_WHOLE_SAMPLE``, and the layouts
+        within ``WHOLE_TIE`` of the smallest again at ``LEVEL_WHOLE_TIES``, which picks what
         level 12 compresses best more often.
     """
-    level = LEVEL_SAMPLE
+    level, ties = LEVEL_SAMPLE, None
     if indices.size <= WHOLE_SAMPLE_PIXELS:
         blocks = [indices]  # a small image is its own sample
-        level = LEVEL_WHOLE_SAMPLE
+        level, ties = LEVEL_WHOLE_SAMPLE, LEVEL_WHOLE_TIES
     else:
         starts = np.linspace(0, len(indices) - _SAMPLE_BLOCK_ROWS, _SAMPLE_BLOCKS).astype(int)
         blocks = [indices[start:start + _SAMPLE_BLOCK_ROWS] for start in np.unique(starts)]
-    sizes = {}
-    for depth in sorted({_bit_depth(colours), 8}):
-        for kind in FILTERS:
-            stream = np.concatenate([filtered_stream(pack_rows(block, depth), kind) for block in blocks])
-            sizes[depth, kind] = len(deflate.zlib_compress(stream, level))
+    streams = {(depth, kind): np.concatenate([filtered_stream(pack_rows(block, depth), kind) for block in blocks])
+               for depth in sorted({_bit_depth(colours), 8}) for kind in FILTERS}
+    sizes = {layout: len(deflate.zlib_compress(stream, level)) for layout, stream in streams.items()}
+    close = [layout for layout in sizes if sizes[layout] <= min(sizes.values()) * (1 + WHOLE_TIE)]
+    if ties is not None and len(close) > 1:
+        sizes = {layout: len(deflate.zlib_compress(streams[layout], ties)) for layout in close}
     return min(sizes, key=lambda layout: (sizes[layout], layout))
 
 
