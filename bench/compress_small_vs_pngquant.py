@@ -18,10 +18,12 @@ compress.py does not write; the bytes are compared like with like, the palette a
 4. *Every icon of the theme* (``--theme``): PSNR and bytes only, on all of Adwaita's 512 x 512
    icons at K = 16, 64 and 256, so that the six of the timed pairs are not all the evidence.
 
-Where pngquant gives an icon's fully transparent background an alpha above 0 (1 or 2 of 255, at
-K = 16 on some icons: one entry then holds the background and the faintest shadow, which saves
-bytes), the pair is marked ``*``: compress.py keeps every fully transparent pixel clear, and
-the bench stops with an error if it ever does not.
+Where pngquant makes some of an icon's fully transparent pixels visible (at K = 16 on some
+icons it gives the whole clear background an alpha of 1 or 2: one entry then holds the
+background and the faintest shadow, which saves bytes), the pair is marked ``*``; ``--theme``
+also counts those icons, those where every clear pixel became visible, and the largest alpha
+pngquant gave one. compress.py keeps every fully transparent pixel clear, and the bench stops
+with an error if it ever does not.
 
 The icons are the system's: ``apt-get install adwaita-icon-theme`` (``make bench-small`` does it).
 Their licence: CC-BY-SA 3.0 or LGPL 3, the GNOME Project.
@@ -187,8 +189,8 @@ def theme(folder: Path) -> None:
     icons = sorted(ICON_THEME.glob("*/*.png"))
     print(f"Every icon of {ICON_THEME} ({len(icons)}), compress.py against pngquant, one call of each per K:\n")
     print("| K | PSNR at least pngquant's | bytes at most pngquant's | median bytes / pngquant | pairs that lose "
-          "(PSNR dB, bytes / pngquant; * pngquant made the clear background visible) | icons whose clear background "
-          "pngquant made visible |")
+          "(PSNR dB, bytes / pngquant; * pngquant made clear pixels visible) | icons whose clear pixels pngquant "
+          "made visible (all of them; the largest alpha it gave them) |")
     print("|---:|---:|---:|---:|---|---:|")
     for K in KS:
         out = folder / f"k{K}"
@@ -199,23 +201,31 @@ def theme(folder: Path) -> None:
             copies[-1].write_bytes(icon.read_bytes())
         run(COMPRESS + [*map(str, copies), "-k", str(K), "--force", "--out-dir", str(out)])
         run(PNGQUANT_STRIP + ["--ext", "-pq.png", str(K), *map(str, copies)])
-        psnr_wins, byte_wins, ratios, losses, made_visible = 0, 0, [], [], 0
+        psnr_wins, byte_wins, ratios, losses = 0, 0, [], []
+        made_visible, all_visible, largest_alpha = 0, 0, 0
         for copy in copies:
             original = rgba(copy)
-            ours, theirs = rgba(out / f"{copy.stem}-k{K}.png"), rgba(out / f"{copy.stem}-pq.png")
+            ours_path, theirs_path = out / f"{copy.stem}-k{K}.png", out / f"{copy.stem}-pq.png"
+            ours, theirs = rgba(ours_path), rgba(theirs_path)
             psnr = premultiplied_psnr(original, ours), premultiplied_psnr(original, theirs)
-            ratio = (out / f"{copy.stem}-k{K}.png").stat().st_size / (out / f"{copy.stem}-pq.png").stat().st_size
+            ratio = ours_path.stat().st_size / theirs_path.stat().st_size
             if clear_made_visible(original, ours):
-                sys.exit(f"error: compress.py made clear pixels of {copy.name} visible")
-            visible = clear_made_visible(original, theirs) > 0
-            made_visible += visible
+                sys.exit(f"error: compress.py made {clear_made_visible(original, ours):,} clear pixels of {copy.name} "
+                         f"visible at K = {K}")
+            visible = clear_made_visible(original, theirs)
+            if visible:
+                made_visible += 1
+                all_visible += visible == (original[..., 3] == 0).sum()
+                largest_alpha = max(largest_alpha, int(theirs[..., 3][original[..., 3] == 0].max()))
             psnr_wins += psnr[0] >= psnr[1]  # both inf where both are exact
             byte_wins += ratio <= 1
             ratios.append(ratio)
             if psnr[0] < psnr[1] or ratio > 1:
-                losses.append(f"{copy.stem.split('--')[1]}{'*' if visible else ''} ({psnr[0] - psnr[1]:+.2f}, {ratio:.3f})")
+                name = copy.stem.split("--")[1] + ("*" if visible else "")
+                losses.append(f"{name} ({psnr[0] - psnr[1]:+.2f}, {ratio:.3f})")
+        visible_note = f" ({all_visible}; alpha {largest_alpha})" if made_visible else ""
         print(f"| {K} | {psnr_wins} of {len(copies)} | {byte_wins} of {len(copies)} | {statistics.median(ratios):.3f} | "
-              f"{'; '.join(losses) or 'none'} | {made_visible} of {len(copies)} |", flush=True)
+              f"{'; '.join(losses) or 'none'} | {made_visible} of {len(copies)}{visible_note} |", flush=True)
 
 
 def main() -> None:
@@ -261,7 +271,8 @@ def main() -> None:
             wins["psnr"] += ours["psnr"] >= theirs["psnr"]
             wins["bytes"] += ours["bytes"] <= theirs["bytes"]
             if ours["clear made visible"]:
-                sys.exit(f"error: compress.py made clear pixels of {image.name} visible")
+                sys.exit(f"error: compress.py made {ours['clear made visible']:,} clear pixels of {image.name} "
+                         f"visible at K = {K}")
             mark = "*" if theirs["clear made visible"] else ""
             print(f"| {image.name}{mark} | {K} | {ours['seconds']:.3f} | {theirs['seconds']:.3f} | {ratio:.2f} | "
                   f"{ours['psnr']:.2f} ({theirs['psnr']:.2f}) | {ours['bytes']:,} ({theirs['bytes']:,}) | "

@@ -13,7 +13,7 @@ than pngquant's (``pngquant --nofs --speed 4 --strip K``, run once on each image
 processor time of the whole encoder (``encode_indexed_png``: the layout's trials and the final
 stream; the median of ``--repeat`` runs, in this one process). "Smaller of 9 and N" is the
 file with whichever of the two levels gives fewer bytes; its time is level N's alone (the pass at
-level 9 would cost a few per cent more).
+level 9 would cost 2-4 ms a file more).
 
 ``--trials`` measures the other use of deflate in a small image's encoding: the trials that
 choose its layout (bit depth and row filter, ``png_encoder.choose_layout``), each layout's stream
@@ -52,9 +52,8 @@ from quantize.threads import one_blas_thread, use_threads  # noqa: E402
 LEVELS = (9, 10, 11, 12)
 NOW = 12  # the level compress.py uses for small images (png_encoder.LEVEL_SMALL)
 # Each rule: every layout at the first level, then those within 1 % of the smallest at the second
-# (None: no second round); (7, 9) is compress.py's (png_encoder.LEVEL_WHOLE_SAMPLE, LEVEL_WHOLE_TIES).
-TRIAL_RULES = ((1, None), (4, None), (6, None), (7, None), (8, None), (9, None), (7, 9), (6, 9))
-TIE = 0.01
+# (None: no second round); compress.py's own rule is added from png_encoder's settings.
+TRIAL_RULES = ((1, None), (4, None), (6, None), (7, None), (8, None), (9, None), (6, 9))
 
 
 def measure(cases: list[tuple[Path, int]], folder: Path, repeat: int) -> list[dict]:
@@ -122,7 +121,9 @@ def trials(folder: Path) -> None:
     """The layout trials' level: right picks, bytes lost at level 12 to wrong ones, and the trials' time."""
     import deflate
 
-    from quantize.png_encoder import LEVEL_SMALL, LEVEL_WHOLE_SAMPLE, LEVEL_WHOLE_TIES
+    from quantize.png_encoder import LEVEL_SMALL, LEVEL_WHOLE_SAMPLE, LEVEL_WHOLE_TIES, WHOLE_TIE
+
+    rules = sorted({*TRIAL_RULES, (LEVEL_WHOLE_SAMPLE, LEVEL_WHOLE_TIES)}, key=lambda rule: (rule[1] or 0, rule[0]))
 
     icons = sorted(ICON_THEME.glob("*/*.png"))
     batch = batch_files(folder / "batch")
@@ -132,16 +133,18 @@ def trials(folder: Path) -> None:
     best = [min(sizes.values()) for sizes in final]
     print(f"\n{len(images)} images: the theme's {len(icons)} icons at K = {', '.join(map(str, KS))} and the batch's "
           f"{len(batch)} files at K = {BATCH_K}; compress.py's trials are at level {LEVEL_WHOLE_SAMPLE}, then at "
-          f"{LEVEL_WHOLE_TIES} for the layouts within {TIE:.0%} of the smallest; its file at level {LEVEL_SMALL}\n")
+          f"{LEVEL_WHOLE_TIES} for the layouts within {WHOLE_TIE:.0%} of the smallest; its file at level "
+          f"{LEVEL_SMALL}\n")
     print(f"| trial levels | picks of level {LEVEL_SMALL}'s best | bytes lost | most lost in one file | "
           "trials s (processor) |")
     print("|---|---:|---:|---:|---:|")
-    for first, second in TRIAL_RULES:
+    for first, second in rules:
         start = time.process_time()
         sizes = []
         for image in images:
             trial = {layout: len(deflate.zlib_compress(stream, first)) for layout, stream in image.items()}
-            close = [layout for layout in trial if trial[layout] <= min(trial.values()) * (1 + TIE)]
+            smallest = min(trial.values())
+            close = [layout for layout in trial if trial[layout] <= smallest * (1 + WHOLE_TIE)]
             if second is not None and len(close) > 1:
                 trial = {layout: len(deflate.zlib_compress(image[layout], second)) for layout in close}
             sizes.append(trial)
@@ -150,6 +153,8 @@ def trials(folder: Path) -> None:
         lost = [final[i][pick] - best[i] for i, pick in enumerate(picks)]
         worst = max(range(len(lost)), key=lambda i: lost[i] / best[i])
         rule = f"{first}" if second is None else f"{first}, ties at {second}"
+        if (first, second) == (LEVEL_WHOLE_SAMPLE, LEVEL_WHOLE_TIES):
+            rule += " (compress.py)"
         print(f"| {rule} | {sum(x == 0 for x in lost)} of {len(lost)} | {sum(lost):,} of {sum(best):,} | "
               f"{lost[worst]:,} of {best[worst]:,} ({lost[worst] / best[worst]:.1%}) | {seconds:.2f} |", flush=True)
 
@@ -159,7 +164,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timings of each encode, median reported (default 3)")
     parser.add_argument("--trials", action="store_true", help="only the level of the trials that choose the layout")
     args = parser.parse_args()
-    if pngquant_version() is None:
+    if not args.trials and pngquant_version() is None:
         sys.exit("error: pngquant is not installed (make bench-small installs it)")
     if not all((ICON_THEME / icon).is_file() for icon in ICONS):
         sys.exit(f"error: the Adwaita icons are not in {ICON_THEME} (apt-get install adwaita-icon-theme)")

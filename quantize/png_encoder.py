@@ -40,9 +40,11 @@ WHOLE_SAMPLE_PIXELS = 1 << 19  # pixels up to which the layout is chosen on the 
 LEVEL_SMALL, LEVEL_LARGE, LEVEL_SAMPLE = 12, 9, 6
 # A small image is its own sample, every layout tried at level 7, and those within 1 % of the
 # smallest tried again at level 9: level 6 misjudged the layout of icons, whose long runs level 12
-# encodes best unfiltered; level 9 for every layout picks no better for 2.5 times the time, and
-# level 7 alone missed by more on a few icons (`python bench/deflate_levels_small.py --trials`;
-# docs/compress.md, "Why it is built this way").
+# encodes best unfiltered; on 270 small images, level 9 for every layout picked level 12's best
+# as often and lost more bytes to wrong picks in all, for 2.3 times the time, and level 7 alone
+# missed by more (`python bench/deflate_levels_small.py --trials`; docs/compress.md, "Why it is
+# built this way"). An image whose file is written at LEVEL_LARGE (more than LEVEL_SMALL_MAX_BYTES
+# of 8-bit indices) has every layout tried at that level, which picks its smallest exactly.
 LEVEL_WHOLE_SAMPLE, LEVEL_WHOLE_TIES, WHOLE_TIE = 7, 9, 0.01
 _SAMPLE_BLOCK_ROWS = 16  # rows in each block of the sample the layout is chosen on
 _SAMPLE_BLOCKS = 16  # blocks in the sample, spread over the image
@@ -164,22 +166,30 @@ def choose_layout(indices: np.ndarray, colours: int) -> tuple[int, int]:
         ``_SAMPLE_BLOCKS`` blocks of ``_SAMPLE_BLOCK_ROWS`` rows spread evenly over it, compressed
         at a fast level (``LEVEL_SAMPLE``): a few per cent of the work of compressing the whole
         image once. A small image is compressed whole at ``LEVEL_WHOLE_SAMPLE``, and the layouts
-        within ``WHOLE_TIE`` of the smallest again at ``LEVEL_WHOLE_TIES``, which picks what
-        level 12 compresses best more often.
+        within a fraction ``WHOLE_TIE`` (1 %) of the smallest again at ``LEVEL_WHOLE_TIES``:
+        level 12's best more often than ``LEVEL_SAMPLE`` picks it, and as often as level 9 for
+        every layout, in less than half the time. An image of more than ``LEVEL_SMALL_MAX_BYTES``
+        pixels, whose 8-bit file is written at ``LEVEL_LARGE``, has every layout compressed at
+        ``LEVEL_LARGE`` instead.
     """
-    level, ties = LEVEL_SAMPLE, None
+    ties = None
     if indices.size <= WHOLE_SAMPLE_PIXELS:
         blocks = [indices]  # a small image is its own sample
         level, ties = LEVEL_WHOLE_SAMPLE, LEVEL_WHOLE_TIES
+        if indices.size > LEVEL_SMALL_MAX_BYTES:
+            level, ties = LEVEL_LARGE, None
     else:
         starts = np.linspace(0, len(indices) - _SAMPLE_BLOCK_ROWS, _SAMPLE_BLOCKS).astype(int)
         blocks = [indices[start:start + _SAMPLE_BLOCK_ROWS] for start in np.unique(starts)]
+        level = LEVEL_SAMPLE
     streams = {(depth, kind): np.concatenate([filtered_stream(pack_rows(block, depth), kind) for block in blocks])
                for depth in sorted({_bit_depth(colours), 8}) for kind in FILTERS}
     sizes = {layout: len(deflate.zlib_compress(stream, level)) for layout, stream in streams.items()}
-    close = [layout for layout in sizes if sizes[layout] <= min(sizes.values()) * (1 + WHOLE_TIE)]
-    if ties is not None and len(close) > 1:
-        sizes = {layout: len(deflate.zlib_compress(streams[layout], ties)) for layout in close}
+    if ties is not None:
+        smallest = min(sizes.values())
+        close = [layout for layout in sizes if sizes[layout] <= smallest * (1 + WHOLE_TIE)]
+        if len(close) > 1:
+            sizes = {layout: len(deflate.zlib_compress(streams[layout], ties)) for layout in close}
     return min(sizes, key=lambda layout: (sizes[layout], layout))
 
 

@@ -298,6 +298,29 @@ def test_the_layout_chosen_is_the_smallest_on_the_sample():
     assert png_encoder.choose_layout(noise, 200)[0] == 8  # more than 16 colours: 8 bits, always
 
 
+def test_the_layout_trials_are_at_the_level_the_file_is_written_at_above_the_small_size(monkeypatch):
+    """Between LEVEL_SMALL_MAX_BYTES and WHOLE_SAMPLE_PIXELS pixels the 8-bit file is written at
+    LEVEL_LARGE: every layout is tried at that level, which picks its smallest exactly (the faster
+    trials of a small image could misjudge it); below, the trials start at LEVEL_WHOLE_SAMPLE."""
+    import deflate
+
+    levels, compress = [], deflate.zlib_compress
+
+    def recording(data, level):
+        levels.append(level)
+        return compress(data, level)
+
+    monkeypatch.setattr(png_encoder.deflate, "zlib_compress", recording)
+    rows = png_encoder.LEVEL_SMALL_MAX_BYTES // 512 + 8
+    assert png_encoder.LEVEL_SMALL_MAX_BYTES < rows * 512 <= png_encoder.WHOLE_SAMPLE_PIXELS
+    ramp = (np.add.outer(np.arange(rows) // 3, np.arange(512) // 5) % 200).astype(np.uint8)
+    png_encoder.choose_layout(ramp, 200)
+    assert levels == [png_encoder.LEVEL_LARGE] * len(png_encoder.FILTERS)
+    levels.clear()
+    png_encoder.choose_layout(ramp[:64], 200)
+    assert levels[:len(png_encoder.FILTERS)] == [png_encoder.LEVEL_WHOLE_SAMPLE] * len(png_encoder.FILTERS)
+
+
 def test_the_thread_count_does_not_change_the_assignment():
     points = RNG.random((300_000, 3)).astype(np.float32) * 255  # enough rows for several threads
     centres = RNG.random((64, 3)) * 255

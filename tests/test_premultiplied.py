@@ -10,6 +10,7 @@ tests/data/pngquant_icons.json) and, where pngquant is installed, live.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -149,8 +150,10 @@ def ours() -> dict[str, tuple[float, int, int]]:
         quantized = quantize_pixels(pixels, case["K"], seed=0)
         psnr = premultiplied_psnr(pixels, quantized.image())
         assert quantized.psnr == pytest.approx(psnr, abs=1e-6)  # what the command reports
-        made_visible = int(((pixels[..., 3] == 0) & (quantized.image()[..., 3] > 0)).sum())
-        results[case_id(case)] = psnr, len(encode_indexed_png(quantized.indices, quantized.palette)), made_visible
+        png = encode_indexed_png(quantized.indices, quantized.palette)
+        stored = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))  # as a viewer reads the file
+        made_visible = int(((pixels[..., 3] == 0) & (stored[..., 3] > 0)).sum())
+        results[case_id(case)] = psnr, len(png), made_visible
     return results
 
 
