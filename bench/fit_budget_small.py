@@ -66,8 +66,10 @@ def main() -> None:
     args = parser.parse_args()
     if pngquant_version() is None:
         sys.exit("error: pngquant is not installed (make bench-small installs it)")
-    code = {name: getattr(palette, name) for name in BEFORE}
-    settings = [json.loads(s) for s in args.settings] or [code, BEFORE]
+    settings = [json.loads(s) for s in args.settings]
+    # Every name any setting changes is put back to the code's value before the next setting.
+    code = {name: getattr(palette, name) for name in {*BEFORE, *(name for setting in settings for name in setting)}}
+    settings = settings or [code, BEFORE]
     one_blas_thread()
     with tempfile.TemporaryDirectory() as tmp:
         work = pairs(Path(tmp) / "in")
