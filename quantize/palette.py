@@ -5,8 +5,8 @@ stages, each on a finer version of the same weighted histogram:
 
 1. *Start*: bins of 5 bits a channel (4 for RGBA): a few thousand weighted means. Several starts
    are tried when K is small, where K-means is most sensitive to its start and each run is
-   cheap: median cut along principal axes, and for K up to 32 median cut along colour axes and
-   greedy k-means++ (seeded). The start with the lowest error after Lloyd iterations wins, and swaps of its
+   cheap: median cut along principal axes, and for K up to 32 median cut along colour axes
+   and greedy k-means++ (seeded). The start with the lowest error after Lloyd iterations wins, and swaps of its
    least useful centre try to improve it (:func:`~quantize.weighted_kmeans.swap_search`).
 2. *Refine*: a few Lloyd iterations on bins of 6 bits a channel (5 for RGBA): tens of thousands.
 3. *Finish*: Lloyd iterations on the distinct colours themselves, as many as a fixed work budget
@@ -64,10 +64,10 @@ SWAP_WORK = 150_000
 SWAP_WORK_PER_COLOUR = 0.25
 SWAP_PROBE_ITER = 5
 SWAP_MAX_K = 128
-# Up to this K a second median cut, along the colour axes, is a start of its own. Above it the
-# second start gained nothing on average (on 60 small images at K = 64: smallest lead over
-# pngquant the same, mean 0.02 dB lower, some images higher, some lower) for a sixth of the fit
-# (docs/compress.md, "Why it is built this way").
+# Up to this K (the fit's) a second median cut, along the colour axes, is a start of its own.
+# Above it, dropping it saved a sixth of the fit's time on the 60 small image-and-K pairs of
+# bench/fit_budget_small.py (48 at K = 64): smallest lead over pngquant the same, mean lead
+# 0.02 dB lower, some images higher, some lower (docs/compress.md, "Why it is built this way").
 COLOUR_AXES_MAX_K = 32
 
 
