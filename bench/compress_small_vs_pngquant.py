@@ -209,9 +209,8 @@ def theme(folder: Path) -> None:
             ours, theirs = rgba(ours_path), rgba(theirs_path)
             psnr = premultiplied_psnr(original, ours), premultiplied_psnr(original, theirs)
             ratio = ours_path.stat().st_size / theirs_path.stat().st_size
-            if clear_made_visible(original, ours):
-                sys.exit(f"error: compress.py made {clear_made_visible(original, ours):,} clear pixels of {copy.name} "
-                         f"visible at K = {K}")
+            if (ours_visible := clear_made_visible(original, ours)):
+                sys.exit(f"error: compress.py made {ours_visible:,} clear pixels of {copy.name} visible at K = {K}")
             visible = clear_made_visible(original, theirs)
             if visible:
                 made_visible += 1

@@ -97,23 +97,17 @@ def report(name: str, results: list[dict]) -> None:
         print(f"| smaller of 9 and {level} | {sum(smaller):,} | {sum(smaller) / now:.4f} | {larger} | {seconds:.2f} |")
 
 
-def layout_streams(paths_and_ks: list[tuple[Path, int]]) -> list[dict[tuple[int, int], object]]:
+def compress_py_streams(paths_and_ks: list[tuple[Path, int]]) -> list[dict[tuple[int, int], object]]:
     """For each (image, K): every layout's stream of compress.py's indices, as ``choose_layout`` tries them."""
-    import numpy as np
-
     from quantize.image_io import decode_image
     from quantize.indexed_image import Quantizer
-    from quantize.png_encoder import FILTERS, _bit_depth, filtered_stream, pack_rows, palette_order
+    from quantize.png_encoder import layout_streams, renumbered
 
     result = []
     for path, K in paths_and_ks:
         quantized = Quantizer(decode_image(str(path)).pixels).quantize(K, 0)
-        order = palette_order(quantized.palette)
-        renumber = np.empty(len(order), dtype=np.uint8)
-        renumber[order] = np.arange(len(order))
-        indices = renumber[quantized.indices]
-        result.append({(depth, kind): filtered_stream(pack_rows(indices, depth), kind)
-                       for depth in sorted({_bit_depth(len(order)), 8}) for kind in FILTERS})
+        stored, indices = renumbered(quantized.indices, quantized.palette)
+        result.append(layout_streams([indices], len(stored)))
     return result
 
 
@@ -127,7 +121,7 @@ def trials(folder: Path) -> None:
 
     icons = sorted(ICON_THEME.glob("*/*.png"))
     batch = batch_files(folder / "batch")
-    images = layout_streams([(icon, K) for K in KS for icon in icons] + [(path, BATCH_K) for path in batch])
+    images = compress_py_streams([(icon, K) for K in KS for icon in icons] + [(path, BATCH_K) for path in batch])
     final = [{layout: len(deflate.zlib_compress(stream, LEVEL_SMALL)) for layout, stream in image.items()}
              for image in images]
     best = [min(sizes.values()) for sizes in final]

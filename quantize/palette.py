@@ -6,8 +6,9 @@ stages, each on a finer version of the same weighted histogram:
 1. *Start*: bins of 5 bits a channel (4 for RGBA): a few thousand weighted means. Several starts
    are tried when K is small, where K-means is most sensitive to its start and each run is
    cheap: median cut along principal axes, and for K up to 32 median cut along colour axes
-   and greedy k-means++ (seeded). The start with the lowest error after Lloyd iterations wins, and swaps of its
-   least useful centre try to improve it (:func:`~quantize.weighted_kmeans.swap_search`).
+   and greedy k-means++ (seeded). The start with the lowest error after Lloyd iterations wins,
+   and swaps of its least useful centre try to improve it
+   (:func:`~quantize.weighted_kmeans.swap_search`).
 2. *Refine*: a few Lloyd iterations on bins of 6 bits a channel (5 for RGBA): tens of thousands.
 3. *Finish*: Lloyd iterations on the distinct colours themselves, as many as a fixed work budget
    allows (at least one: every colour's own nearest centre, then the means), then round the

@@ -30,7 +30,8 @@ import numpy as np
 from quantize.atomic_files import write_atomically
 from quantize.indexed_arrays import checked_indexed_image
 
-__all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "choose_layout", "stored_image",
+__all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "layout_streams", "renumbered",
+           "choose_layout", "stored_image",
            "encode_indexed_png", "write_indexed_png"]
 
 NONE, UP, PAETH = 0, 2, 4  # the PNG filter types tried; Sub and Average lose to these (docs/compress.md)
@@ -148,6 +149,24 @@ def filtered_stream(rows: np.ndarray, kind: int) -> np.ndarray:
     return stream
 
 
+def layout_streams(blocks: list[np.ndarray], colours: int) -> dict[tuple[int, int], np.ndarray]:
+    """Every layout :func:`choose_layout` tries, and its stream of ``blocks`` of rows, joined.
+
+    ``blocks`` are ``(h, W) uint8`` rows of indices; the keys are ``(depth, kind)``: the fewest
+    bits that hold ``colours`` and 8, each with every filter of ``FILTERS``.
+    """
+    return {(depth, kind): np.concatenate([filtered_stream(pack_rows(block, depth), kind) for block in blocks])
+            for depth in sorted({_bit_depth(colours), 8}) for kind in FILTERS}
+
+
+def renumbered(indices: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The palette in :func:`palette_order`, and the indices renumbered to match (every pixel keeps its colour)."""
+    order = palette_order(palette)
+    renumber = np.empty(len(order), dtype=np.uint8)
+    renumber[order] = np.arange(len(order))
+    return palette[order], renumber[indices]
+
+
 def choose_layout(indices: np.ndarray, colours: int) -> tuple[int, int]:
     """The bit depth and filter whose stream deflates smallest on a sample of blocks of rows.
 
@@ -182,8 +201,7 @@ def choose_layout(indices: np.ndarray, colours: int) -> tuple[int, int]:
         starts = np.linspace(0, len(indices) - _SAMPLE_BLOCK_ROWS, _SAMPLE_BLOCKS).astype(int)
         blocks = [indices[start:start + _SAMPLE_BLOCK_ROWS] for start in np.unique(starts)]
         level = LEVEL_SAMPLE
-    streams = {(depth, kind): np.concatenate([filtered_stream(pack_rows(block, depth), kind) for block in blocks])
-               for depth in sorted({_bit_depth(colours), 8}) for kind in FILTERS}
+    streams = layout_streams(blocks, colours)
     sizes = {layout: len(deflate.zlib_compress(stream, level)) for layout, stream in streams.items()}
     if ties is not None:
         smallest = min(sizes.values())
@@ -204,13 +222,9 @@ def stored_image(indices: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray, 
     ``(k, 4)`` uint8; the bit depth :func:`choose_layout` chose; and :func:`filtered_stream` of the
     indices renumbered to match, ``(H, 1 + packed row bytes) uint8``, the bytes the IDAT deflates.
     """
-    indices, palette = checked_indexed_image(indices, palette)
-    order = palette_order(palette)
-    renumber = np.empty(len(order), dtype=np.uint8)
-    renumber[order] = np.arange(len(order))
-    indices = renumber[indices]
-    depth, kind = choose_layout(indices, len(order))
-    return palette[order], depth, filtered_stream(pack_rows(indices, depth), kind)
+    stored, indices = renumbered(*checked_indexed_image(indices, palette))
+    depth, kind = choose_layout(indices, len(stored))
+    return stored, depth, filtered_stream(pack_rows(indices, depth), kind)
 
 
 def encode_indexed_png(indices: np.ndarray, palette: np.ndarray, level: int | None = None) -> bytes:
