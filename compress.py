@@ -59,7 +59,10 @@ if __name__ == "__main__":
 from compress_cli.options import CompressError, NotSmaller, TargetNotReached, check_options  # noqa: E402
 from compress_cli.report import printable  # noqa: E402
 from compress_cli.termination import Terminated, raising_on_termination  # noqa: E402
-from quantize.threads import CPUS, one_blas_thread  # noqa: E402
+from quantize.threads import CPUS, one_blas_thread, one_blas_thread_from_the_start  # noqa: E402
+
+if __name__ == "__main__":
+    one_blas_thread_from_the_start()  # before any import of numpy: OpenBLAS reads its thread count as numpy loads it
 
 if TYPE_CHECKING:
     from compress_cli.many_files import FileOutcome

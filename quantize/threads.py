@@ -8,14 +8,17 @@ threads of its own instead, at most :func:`engine_threads` of them (:func:`use_t
 
 threadpoolctl (installed with scikit-learn) sets the BLAS limit in the running process, whichever
 BLAS numpy loaded (OpenBLAS, MKL, BLIS...), so it needs no environment variable set before numpy
-is imported. A thread count the user exported for the BLAS wins.
+is imported. The command also sets ``OPENBLAS_NUM_THREADS=1`` before it imports numpy
+(:func:`one_blas_thread_from_the_start`): OpenBLAS then never starts the threads that the limit
+would idle, which cost a one-icon call 0.15 s of processor time (docs/compress.md, "Start-up"). A
+thread count other than 1 that the user exported for the BLAS wins.
 """
 
 from __future__ import annotations
 
 import os
 
-__all__ = ["CPUS", "engine_threads", "one_blas_thread", "use_threads"]
+__all__ = ["CPUS", "engine_threads", "one_blas_thread", "one_blas_thread_from_the_start", "use_threads"]
 
 # Environment variables by which a user chooses the BLAS's threads; if any is set, it is obeyed.
 USER_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
@@ -24,9 +27,26 @@ CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os
 _engine_threads = CPUS
 
 
+def _user_chose_threads() -> bool:
+    """Whether the environment asks some BLAS for a thread count other than 1 (1 is this module's choice too)."""
+    return any(os.environ.get(name, "1").strip() != "1" for name in USER_SETTINGS)
+
+
+def one_blas_thread_from_the_start() -> None:
+    """Before numpy is first imported: OpenBLAS starts with one thread, unless the user chose a number.
+
+    OpenBLAS reads ``OPENBLAS_NUM_THREADS`` once, when numpy loads it; unset, it starts a thread
+    a core, which :func:`one_blas_thread` can only idle afterwards. Processes this one starts
+    (``-j`` workers) inherit the setting. Other BLAS libraries are still held by
+    :func:`one_blas_thread`, which the caller calls once numpy is loaded.
+    """
+    if not any(name in os.environ for name in USER_SETTINGS):
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+
 def one_blas_thread() -> None:
     """Limit numpy's BLAS, and any other this process loaded, to one thread, unless the user chose a number."""
-    if any(name in os.environ for name in USER_SETTINGS):
+    if _user_chose_threads():
         return
     # threadpoolctl limits only the BLAS libraries already loaded: load numpy's first, or a
     # caller that has not imported numpy yet would limit nothing (its BLAS threads then spin).

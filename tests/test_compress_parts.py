@@ -374,3 +374,28 @@ def test_one_blas_thread_before_numpy_is_imported_still_holds_its_blas():
     env = {k: v for k, v in os.environ.items() if k not in threads.USER_SETTINGS}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.split() == ["1"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts the process's threads in /proc (Linux)")
+def test_the_command_starts_openblas_on_one_thread(tmp_path):
+    """compress.py sets the count before numpy loads OpenBLAS, so no BLAS thread is ever started
+    (threadpoolctl's limit, applied later, would leave them there, idle): one thread at the end."""
+    script = ("import os, runpy, sys\n"
+              f"sys.argv = ['compress.py', {str(ROOT / 'tests/data/icons/media-flash.png')!r}, '-k', '16', "
+              f"'-o', {str(tmp_path / 'out.png')!r}]\n"
+              "try:\n    runpy.run_path('compress.py', run_name='__main__')\nexcept SystemExit as end:\n"
+              "    assert not end.code, end.code\n"
+              "print(os.environ.get('OPENBLAS_NUM_THREADS'), len(os.listdir('/proc/self/task')))")
+    env = {k: v for k, v in os.environ.items() if k not in threads.USER_SETTINGS}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.split()[-2:] == ["1", "1"]
+
+
+@pytest.mark.parametrize("exported", ["2", " 1"])
+def test_a_count_the_user_exported_is_kept_from_the_start(exported, monkeypatch):
+    monkeypatch.setenv("MKL_NUM_THREADS", exported)
+    for name in set(threads.USER_SETTINGS) - {"MKL_NUM_THREADS"}:
+        monkeypatch.delenv(name, raising=False)
+    threads.one_blas_thread_from_the_start()
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
+    assert threads._user_chose_threads() == (exported.strip() != "1")
