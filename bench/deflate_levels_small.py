@@ -1,15 +1,19 @@
 """Small images at each libdeflate level: the bytes each level saves, and the time it costs.
 
-compress.py stores a small image's indices at libdeflate's level 12, its slowest
-(``quantize.png_encoder``). This measures what that level buys over levels 9, 10 and 11 on the
+compress.py stores a small image's indices at libdeflate's level 12, its slowest, or at level 11
+for a photo (``quantize.png_encoder.default_level``). This measures what that level buys over levels 9, 10 and 11 on the
 images of ``bench/compress_small_vs_pngquant.py``: the 18 icon pairs (six 512 x 512 Adwaita
 icons at K = 16, 64 and 256), chelsea.png at 512 px and K = 256, and the 48 files of its batch
 at K = 64 (icons at 256 and 512 px, photos of 256-512 px). The palette and the indices are
 compress.py's, found once for each image, so every level stores the same pixels (the same PSNR);
 only the deflate level of the image data changes.
 
-For each level: the bytes of all the files of a group (and over level 12's), the files larger
-than pngquant's (``pngquant --nofs --speed 4 --strip K``, run once on each image), and the
+A fourth group, the repository's four photos scaled to 256 and 512 px at K = 16 and 256, adds
+photos of other content. For each level, and for compress.py's own choice (level 12, or 11 for
+an image whose layout trials shrank it less than ``png_encoder.SHRINK_FOR_LEVEL_SMALL`` times:
+the range of that shrink in the group is printed under its table): the bytes of all the files of
+a group (and over level 12's, and the largest of one file over its level-12 file), the files
+larger than pngquant's (``pngquant --nofs --speed 4 --strip K``, run once on each image), and the
 processor time of the whole encoder (``encode_indexed_png``: the layout's trials and the final
 stream; the median of ``--repeat`` runs, in this one process). "Smaller of 9 and N" is the
 file with whichever of the two levels gives fewer bytes; its time is level N's alone (the pass at
@@ -60,15 +64,16 @@ def measure(cases: list[tuple[Path, int]], folder: Path, repeat: int) -> list[di
     """For each (image, K): pngquant's bytes, and compress.py's bytes and encode seconds at each level."""
     from quantize.image_io import decode_image
     from quantize.indexed_image import Quantizer
-    from quantize.png_encoder import encode_indexed_png
+    from quantize.png_encoder import encode_indexed_png, stored_image
 
     results = []
     for path, K in cases:
         theirs = folder / "pngquant.png"
         subprocess.run([*PNGQUANT_STRIP, "-o", str(theirs), str(K), str(path)], check=True)
         quantized = Quantizer(decode_image(str(path)).pixels).quantize(K, 0)
-        entry = {"pngquant": theirs.stat().st_size, "bytes": {}, "seconds": {}}
-        for level in LEVELS:
+        entry = {"pngquant": theirs.stat().st_size, "bytes": {}, "seconds": {},
+                 "shrink": stored_image(quantized.indices, quantized.palette)[1].shrink}
+        for level in (*LEVELS, None):  # None: compress.py's default
             times = []
             for _ in range(repeat):
                 start = time.process_time()
@@ -81,20 +86,26 @@ def measure(cases: list[tuple[Path, int]], folder: Path, repeat: int) -> list[di
 
 
 def report(name: str, results: list[dict]) -> None:
+    from quantize.png_encoder import LEVEL_SMALL_PHOTO, SHRINK_FOR_LEVEL_SMALL
+
     now = sum(entry["bytes"][NOW] for entry in results)
     print(f"\n{name} ({len(results)} files; bytes over level {NOW}'s, files larger than pngquant's)\n")
     print("| level | bytes | / level 12 | larger than pngquant's | encode s (processor) |")
     print("|---|---:|---:|---:|---:|")
-    for level in LEVELS:
+    for level in (*LEVELS, None):
         total = sum(entry["bytes"][level] for entry in results)
         larger = sum(entry["bytes"][level] > entry["pngquant"] for entry in results)
         seconds = sum(entry["seconds"][level] for entry in results)
-        print(f"| {level} | {total:,} | {total / now:.4f} | {larger} | {seconds:.2f} |")
+        label = level or f"compress.py: {NOW}, or {LEVEL_SMALL_PHOTO} below a shrink of {SHRINK_FOR_LEVEL_SMALL}"
+        worst = max(entry["bytes"][level] / entry["bytes"][NOW] for entry in results)
+        print(f"| {label} | {total:,} | {total / now:.4f} (worst file {worst:.4f}) | {larger} | {seconds:.2f} |")
     for level in LEVELS[1:-1]:
         smaller = [min(entry["bytes"][9], entry["bytes"][level]) for entry in results]
         larger = sum(size > entry["pngquant"] for size, entry in zip(smaller, results))
         seconds = sum(entry["seconds"][level] for entry in results)
         print(f"| smaller of 9 and {level} | {sum(smaller):,} | {sum(smaller) / now:.4f} | {larger} | {seconds:.2f} |")
+    shrinks = [entry["shrink"] for entry in results]
+    print(f"\nThe trials shrank these files {min(shrinks):.1f} to {max(shrinks):.1f} times.")
 
 
 def compress_py_streams(paths_and_ks: list[tuple[Path, int]]) -> list[dict[tuple[int, int], object]]:
@@ -181,6 +192,10 @@ def main() -> None:
         report(f"The batch's icons, K = {BATCH_K}", measure([(path, BATCH_K) for path in icons], folder, args.repeat))
         report(f"The batch's photos, K = {BATCH_K}", measure([(path, BATCH_K) for path in photos], folder,
                                                            args.repeat))
+        others = [(small_photo(folder, size, name), K) for name in ("chelsea.png", "china.jpg", "coffee.png",
+                                                                    "flower.jpg")
+                  for size in (256, 512) for K in (16, 256)]
+        report("The repository's photos at 256 and 512 px, K = 16 and 256", measure(others, folder, args.repeat))
 
 
 if __name__ == "__main__":

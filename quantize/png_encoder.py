@@ -13,7 +13,10 @@ so none changes PSNR):
 - *deflate*: libdeflate (the ``deflate`` package), whose level 12 (its slowest) finds shorter
   encodings than zlib's best; it is affordable for up to 384 KiB of indices (the repository's
   photos, at most 274,000 bytes), and level 9 is used above, where level 12 would take longer
-  than the clustering (a photo of 1 megapixel at 16 colours has 500,000 bytes of indices).
+  than the clustering (a photo of 1 megapixel at 16 colours has 500,000 bytes of indices). Of
+  the small images, those whose indices the layout trials shrink less than 8 times (photos:
+  1.5 to 6.2 times; icons, with their long runs, 10 to 105 times) are stored at level 11, which
+  level 12 beats on photos by 0.04 % (on icons, by up to 6 %).
 
 The measurements behind each choice are in docs/compress.md ("Bytes against pngquant").
 The notebook's byte counts stay those of Pillow's writer (:mod:`course.pillow_png`).
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from typing import NamedTuple
 
 import deflate
 import numpy as np
@@ -31,7 +35,7 @@ from quantize.atomic_files import write_atomically
 from quantize.indexed_arrays import checked_indexed_image
 
 __all__ = ["palette_order", "pack_rows", "filter_rows", "filtered_stream", "layout_streams", "renumbered",
-           "choose_layout", "stored_image",
+           "Layout", "choose_layout", "stored_image", "default_level",
            "encode_indexed_png", "write_indexed_png"]
 
 NONE, UP, PAETH = 0, 2, 4  # the PNG filter types tried; Sub and Average lose to these (docs/compress.md)
@@ -47,6 +51,11 @@ LEVEL_SMALL, LEVEL_LARGE, LEVEL_SAMPLE = 12, 9, 6
 # built this way"). An image whose file is written at LEVEL_LARGE (more than LEVEL_SMALL_MAX_BYTES
 # of 8-bit indices) has every layout tried at that level, which picks its smallest exactly.
 LEVEL_WHOLE_SAMPLE, LEVEL_WHOLE_TIES, WHOLE_TIE = 7, 9, 0.01
+# A small image whose stream the trials shrink less than SHRINK_FOR_LEVEL_SMALL times is stored at
+# LEVEL_SMALL_PHOTO: on the 53 small photos of bench/deflate_levels_small.py (shrunk 1.5 to 6.2
+# times) level 11 was 0.04 % larger than level 12 in all (0.38 % at most) and the encoder took
+# 0.81 of its time; on its 30 icons (10.7 to 105 times) level 11 was up to 6 % larger.
+LEVEL_SMALL_PHOTO, SHRINK_FOR_LEVEL_SMALL = 11, 8
 _SAMPLE_BLOCK_ROWS = 16  # rows in each block of the sample the layout is chosen on
 _SAMPLE_BLOCKS = 16  # blocks in the sample, spread over the image
 _FILTER_CHUNK_ROWS = 256  # rows filtered at once: bounds the int16 temporaries
@@ -167,7 +176,15 @@ def renumbered(indices: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray, np
     return palette[order], renumber[indices]
 
 
-def choose_layout(indices: np.ndarray, colours: int) -> tuple[int, int]:
+class Layout(NamedTuple):
+    """How the indices are stored: bit depth and row filter, and how well the trials compressed them."""
+
+    depth: int  # bits a pixel: 1, 2, 4 or 8
+    kind: int  # the row filter, one of FILTERS
+    shrink: float  # the sample's stream in this layout, in bytes, over its deflated size at the first trial level
+
+
+def choose_layout(indices: np.ndarray, colours: int) -> Layout:
     """The bit depth and filter whose stream deflates smallest on a sample of blocks of rows.
 
     Parameters
@@ -179,17 +196,17 @@ def choose_layout(indices: np.ndarray, colours: int) -> tuple[int, int]:
 
     Returns
     -------
-    tuple of int
-        ``(depth, kind)``: the fewest bits that hold ``colours`` or 8, and one of ``FILTERS``.
-        The sample is the whole of an image of up to ``WHOLE_SAMPLE_PIXELS`` pixels, else
-        ``_SAMPLE_BLOCKS`` blocks of ``_SAMPLE_BLOCK_ROWS`` rows spread evenly over it, compressed
-        at a fast level (``LEVEL_SAMPLE``): a few per cent of the work of compressing the whole
-        image once. A small image is compressed whole at ``LEVEL_WHOLE_SAMPLE``, and the layouts
-        within a fraction ``WHOLE_TIE`` (1 %) of the smallest again at ``LEVEL_WHOLE_TIES``:
-        level 12's best more often than ``LEVEL_SAMPLE`` picks it, and as often as level 9 for
-        every layout, in less than half the time. An image of more than ``LEVEL_SMALL_MAX_BYTES``
-        pixels, whose 8-bit file is written at ``LEVEL_LARGE``, has every layout compressed at
-        ``LEVEL_LARGE`` instead.
+    Layout
+        ``depth``, the fewest bits that hold ``colours`` or 8, and ``kind``, one of ``FILTERS``; and
+        ``shrink``, how many times the first trial level compressed that layout. The sample is the whole
+        of an image of up to ``WHOLE_SAMPLE_PIXELS`` pixels, else ``_SAMPLE_BLOCKS`` blocks of
+        ``_SAMPLE_BLOCK_ROWS`` rows spread evenly over it, compressed at a fast level
+        (``LEVEL_SAMPLE``): a few per cent of the work of compressing the whole image once. A small
+        image is compressed whole at ``LEVEL_WHOLE_SAMPLE``, and the layouts within a fraction
+        ``WHOLE_TIE`` (1 %) of the smallest again at ``LEVEL_WHOLE_TIES``: level 12's best more often
+        than ``LEVEL_SAMPLE`` picks it, and as often as level 9 for every layout, in less than half the
+        time. An image of more than ``LEVEL_SMALL_MAX_BYTES`` pixels, whose 8-bit file is written at
+        ``LEVEL_LARGE``, has every layout compressed at ``LEVEL_LARGE`` instead.
     """
     ties = None
     if indices.size <= WHOLE_SAMPLE_PIXELS:
@@ -202,29 +219,40 @@ def choose_layout(indices: np.ndarray, colours: int) -> tuple[int, int]:
         blocks = [indices[start:start + _SAMPLE_BLOCK_ROWS] for start in np.unique(starts)]
         level = LEVEL_SAMPLE
     streams = layout_streams(blocks, colours)
-    sizes = {layout: len(deflate.zlib_compress(stream, level)) for layout, stream in streams.items()}
+    first = sizes = {layout: len(deflate.zlib_compress(stream, level)) for layout, stream in streams.items()}
     if ties is not None:
         smallest = min(sizes.values())
         close = [layout for layout in sizes if sizes[layout] <= smallest * (1 + WHOLE_TIE)]
         if len(close) > 1:
             sizes = {layout: len(deflate.zlib_compress(streams[layout], ties)) for layout in close}
-    return min(sizes, key=lambda layout: (sizes[layout], layout))
+    depth, kind = min(sizes, key=lambda layout: (sizes[layout], layout))
+    return Layout(depth, kind, streams[depth, kind].size / first[depth, kind])
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def stored_image(indices: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+def stored_image(indices: np.ndarray, palette: np.ndarray) -> tuple[np.ndarray, Layout, np.ndarray]:
     """What :func:`encode_indexed_png` stores, before deflate.
 
-    Returns ``(stored, depth, stream)``: the palette in :func:`palette_order`, ``(k, 3)`` or
-    ``(k, 4)`` uint8; the bit depth :func:`choose_layout` chose; and :func:`filtered_stream` of the
-    indices renumbered to match, ``(H, 1 + packed row bytes) uint8``, the bytes the IDAT deflates.
+    Returns ``(stored, layout, stream)``: the palette in :func:`palette_order`, ``(k, 3)`` or
+    ``(k, 4)`` uint8; the :class:`Layout` :func:`choose_layout` chose; and :func:`filtered_stream`
+    of the indices renumbered to match, ``(H, 1 + packed row bytes) uint8``, the bytes the IDAT
+    deflates.
     """
     stored, indices = renumbered(*checked_indexed_image(indices, palette))
-    depth, kind = choose_layout(indices, len(stored))
-    return stored, depth, filtered_stream(pack_rows(indices, depth), kind)
+    layout = choose_layout(indices, len(stored))
+    return stored, layout, filtered_stream(pack_rows(indices, layout.depth), layout.kind)
+
+
+def default_level(stream: np.ndarray, layout: Layout) -> int:
+    """libdeflate's level for ``stream`` (:func:`stored_image`'s) in ``layout``: ``LEVEL_SMALL``
+    up to ``LEVEL_SMALL_MAX_BYTES`` of packed indices, or ``LEVEL_SMALL_PHOTO`` there if the
+    trials shrank them less than ``SHRINK_FOR_LEVEL_SMALL`` times; ``LEVEL_LARGE`` above."""
+    if stream.size - len(stream) > LEVEL_SMALL_MAX_BYTES:
+        return LEVEL_LARGE
+    return LEVEL_SMALL if layout.shrink >= SHRINK_FOR_LEVEL_SMALL else LEVEL_SMALL_PHOTO
 
 
 def encode_indexed_png(indices: np.ndarray, palette: np.ndarray, level: int | None = None) -> bytes:
@@ -235,14 +263,14 @@ def encode_indexed_png(indices: np.ndarray, palette: np.ndarray, level: int | No
     1, 2, 4 or 8 bits a pixel (the fewest that hold k colours, or 8: :func:`choose_layout`), with
     a tRNS chunk if any alpha is below 255. The palette is stored in :func:`palette_order`, the
     indices renumbered to match: every pixel keeps its colour. ``level`` is libdeflate's level for
-    the image data, 1 to 12; by default ``LEVEL_SMALL`` up to ``LEVEL_SMALL_MAX_BYTES`` of
-    packed indices, else ``LEVEL_LARGE`` (``bench/deflate_levels_small.py`` compares levels).
+    the image data, 1 to 12; by default :func:`default_level`'s (``bench/deflate_levels_small.py``
+    compares levels).
     """
-    stored, depth, stream = stored_image(indices, palette)
+    stored, layout, stream = stored_image(indices, palette)
     if level is None:
-        level = LEVEL_SMALL if stream.size - len(stream) <= LEVEL_SMALL_MAX_BYTES else LEVEL_LARGE
+        level = default_level(stream, layout)
     height, width = np.shape(indices)
-    parts = [_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, 3, 0, 0, 0)),
+    parts = [_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, layout.depth, 3, 0, 0, 0)),
              _chunk(b"PLTE", stored[:, :3].tobytes())]
     if stored.shape[1] == 4 and (stored[:, 3] < 255).any():
         alpha = stored[:, 3]
