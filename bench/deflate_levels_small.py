@@ -1,12 +1,12 @@
 """Small images at each libdeflate level: the bytes each level saves, and the time it costs.
 
 compress.py stores a small image's indices at libdeflate's level 12, its slowest, or at level 11
-for a photo (``quantize.png_encoder.default_level``). This measures what level 12 buys over
-levels 9, 10 and 11 on the images of ``bench/compress_small_vs_pngquant.py``: the 18 icon pairs
-(six 512 x 512 Adwaita icons at K = 16, 64 and 256), chelsea.png at 512 px and K = 256, and the 48 files of its batch
-at K = 64 (icons at 256 and 512 px, photos of 256-512 px). The palette and the indices are
-compress.py's, found once for each image, so every level stores the same pixels (the same PSNR);
-only the deflate level of the image data changes.
+for a photo (``quantize.png_encoder.default_level``). This measures what level 12 buys over levels
+9, 10 and 11 on the images of ``bench/compress_small_vs_pngquant.py``: the 18 icon pairs (six 512 x
+512 Adwaita icons at K = 16, 64 and 256), chelsea.png at 512 px and K = 256, and the 48 files of
+its batch at K = 64 (icons at 256 and 512 px, photos of 256-512 px). The palette and the indices
+are compress.py's, found once for each image, so every level stores the same pixels (the same
+PSNR); only the deflate level of the image data changes.
 
 A fourth group, the repository's four photos scaled to 256 and 512 px at K = 16 and 256, adds
 photos of other content. For each level, and for compress.py's own choice (level 12, or 11 for
