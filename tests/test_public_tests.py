@@ -281,10 +281,11 @@ def test_every_right_function_passes_with_a_speed_note_exactly_when_it_loops_ove
     else:
         assert not notes, notes
     # What the whole test cell costs, in the function's own work: the pixels handed to its timed calls.
-    # Seconds would say the same on a quiet machine (4.8-5.1 s of processor time for a loop at the
-    # limit, 2026-12-02) and twice that on a busy one (10.7 s, in CI on 2026-12-07), so the bound is
-    # in pixels: at most 8 runs' worth of the speed test's. A function at the limit, timed again on
-    # all of them six times, is fed 741,000 today (the samples, the largest test, the six runs).
+    # Not seconds: the slowest cell here (a function that prints every example) took 4.8-5.2 s of
+    # processor time on a quiet machine (2026-12-02 and -08) and 10.7 s in CI on a busy one
+    # (2026-12-07). The bound: at most 8 runs' worth of the speed test's pixels. A function near the
+    # limit, timed again on all of them six times, is fed at most 741,000 today (the samples, the
+    # largest test, the six runs); a quiet machine feeds these at most 116,000.
     assert timed_pixels() <= 8 * pt.SPEED_PIXELS, timed_pixels()
 
 
