@@ -255,7 +255,7 @@ def test_a_small_image_is_stored_at_level_12_if_its_trials_compressed_it_well_el
                     0, 63).astype(np.uint8)  # a noisy gradient
     levels = {}
     for name, indices in (("icon", icon), ("photo", photo)):
-        stored, layout, stream = png_encoder.stored_image(indices, RNG.integers(0, 256, (64, 3), dtype=np.uint8))
+        _, layout, stream = png_encoder.stored_image(indices, RNG.integers(0, 256, (64, 3), dtype=np.uint8))
         levels[name] = png_encoder.default_level(stream, layout)
         assert (layout.shrink >= png_encoder.SHRINK_FOR_LEVEL_SMALL) == (name == "icon"), (name, layout)
     assert levels == {"icon": png_encoder.LEVEL_SMALL, "photo": png_encoder.LEVEL_SMALL_PHOTO}
